@@ -1,0 +1,6 @@
+namespace PgSecureConnect;
+
+/// <summary>Placeholder.</summary>
+public static class Placeholder
+{
+}

@@ -1,0 +1,7 @@
+namespace PgSecureConnect.Tests;
+
+public class PlaceholderTests
+{
+    [Fact]
+    public void Works() => typeof(Placeholder).Should().NotBeNull();
+}
