@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace PgSecureConnect.Testing;
+
+/// <summary>
+/// A loopback TCP endpoint that accepts connections and never sends a byte (nor closes them):
+/// what a client sees of a hung server or a silently dropping middlebox. Clients must time out.
+/// </summary>
+public sealed class BlackHoleEndpoint : IDisposable
+{
+    private readonly Socket listener;
+    private readonly List<Socket> accepted = [];
+    private readonly CancellationTokenSource stopping = new();
+    private int acceptedConnections;
+    private int disposed;
+
+    private BlackHoleEndpoint(Socket listener)
+    {
+        this.listener = listener;
+        var endPoint = (IPEndPoint)listener.LocalEndPoint!;
+        Host = endPoint.Address.ToString();
+        Port = endPoint.Port;
+        _ = AcceptLoopAsync();
+    }
+
+    /// <summary>The IP address (<c>127.0.0.1</c>).</summary>
+    public string Host { get; }
+
+    /// <summary>The port.</summary>
+    public int Port { get; }
+
+    /// <summary>How many connections were accepted so far.</summary>
+    public int AcceptedConnections => Volatile.Read(ref acceptedConnections);
+
+    /// <summary>Stops listening and closes every accepted connection.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
+        stopping.Cancel();
+        listener.Dispose();
+        lock (accepted)
+        {
+            foreach (var socket in accepted)
+            {
+                socket.Dispose();
+            }
+
+            accepted.Clear();
+        }
+
+        stopping.Dispose();
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Host}:{Port} (black hole)");
+
+    internal static BlackHoleEndpoint Start()
+    {
+        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            listener.Listen(512);
+            return new BlackHoleEndpoint(listener);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        var token = stopping.Token;
+        while (!token.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                return;
+            }
+
+            lock (accepted)
+            {
+                if (Volatile.Read(ref disposed) == 1)
+                {
+                    socket.Dispose();
+                    return;
+                }
+
+                accepted.Add(socket);
+            }
+
+            Interlocked.Increment(ref acceptedConnections);
+        }
+    }
+}

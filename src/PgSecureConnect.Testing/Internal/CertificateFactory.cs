@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace PgSecureConnect.Testing.Internal;
+
+/// <summary>
+/// A throwaway trusted CA, an untrusted CA, and the server and client certificates they sign,
+/// made with .NET's CertificateRequest (ECDSA P-256: fast to make, supported by OpenSSL and .NET).
+/// </summary>
+internal sealed class CertificateFactory : IDisposable
+{
+    private const string WrongHostName = "wrong.example.invalid";
+
+    private readonly X509Certificate2 trustedCa;
+    private readonly X509Certificate2 untrustedCa;
+    private readonly ConcurrentDictionary<(ServerCertificateKind Kind, string Address), PemPair> serverCertificates = new();
+    private readonly DateTimeOffset now = DateTimeOffset.UtcNow;
+
+    public CertificateFactory()
+    {
+        trustedCa = CreateCa("CN=PgSecureConnect Test CA");
+        untrustedCa = CreateCa("CN=PgSecureConnect Untrusted Test CA");
+    }
+
+    public string TrustedCaPem => trustedCa.ExportCertificatePem();
+
+    public string UntrustedCaPem => untrustedCa.ExportCertificatePem();
+
+    public PemPair CreateClientCertificate(string userName)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(new X500DistinguishedName("CN=" + userName), key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(trustedCa, true, false));
+        using var certificate = request.Create(trustedCa, now.AddDays(-1), now.AddDays(30), NewSerialNumber());
+        return new PemPair(certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
+    }
+
+    /// <summary>The server certificate of that kind for a server listening on <paramref name="listenAddress"/> (made once, then reused).</summary>
+    public PemPair GetServerCertificate(ServerCertificateKind kind, string listenAddress) =>
+        serverCertificates.GetOrAdd((kind, listenAddress), key => CreateServerCertificate(key.Kind, key.Address));
+
+    public void Dispose()
+    {
+        trustedCa.Dispose();
+        untrustedCa.Dispose();
+    }
+
+    private static byte[] NewSerialNumber()
+    {
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7F; // positive
+        return serial;
+    }
+
+    private X509Certificate2 CreateCa(string subject)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(new X500DistinguishedName(subject), key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+
+        // Starts well in the past so that the expired server certificate still lies inside the CA's validity.
+        return request.CreateSelfSigned(now.AddDays(-365), now.AddDays(365));
+    }
+
+    private PemPair CreateServerCertificate(ServerCertificateKind kind, string listenAddress)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var commonName = kind == ServerCertificateKind.WrongHostName ? WrongHostName : "localhost";
+        var request = new CertificateRequest(new X500DistinguishedName("CN=" + commonName), key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyAgreement, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+
+        var names = new SubjectAlternativeNameBuilder();
+        if (kind == ServerCertificateKind.WrongHostName)
+        {
+            names.AddDnsName(WrongHostName);
+        }
+        else
+        {
+            names.AddDnsName("localhost");
+            var addresses = new List<IPAddress> { IPAddress.Loopback, IPAddress.IPv6Loopback };
+            if (IPAddress.TryParse(listenAddress, out var listen) && !addresses.Contains(listen))
+            {
+                addresses.Add(listen);
+            }
+
+            foreach (var address in addresses)
+            {
+                names.AddIpAddress(address);
+            }
+        }
+
+        request.CertificateExtensions.Add(names.Build());
+
+        var issuer = kind == ServerCertificateKind.Untrusted ? untrustedCa : trustedCa;
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
+        var (notBefore, notAfter) = kind == ServerCertificateKind.Expired
+            ? (now.AddDays(-30), now.AddDays(-1))
+            : (now.AddDays(-1), now.AddDays(30));
+        using var certificate = request.Create(issuer, notBefore, notAfter, NewSerialNumber());
+        return new PemPair(certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
+    }
+}

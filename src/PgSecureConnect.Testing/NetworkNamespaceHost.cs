@@ -1,0 +1,49 @@
+using PgSecureConnect.Testing.Internal;
+
+namespace PgSecureConnect.Testing;
+
+/// <summary>
+/// A Linux network namespace joined to this host by a veth pair: a second "machine" with a non-loopback IPv4 address
+/// (<c>10.213.X.2</c>) that this process reaches over the pair. Start servers in it with
+/// <see cref="PostgresServerOptions.NetworkNamespace"/>. Needs root. Disposing it kills what runs inside and deletes it.
+/// </summary>
+public sealed class NetworkNamespaceHost : IAsyncDisposable, IDisposable
+{
+    private readonly PostgresTestBed? bed;
+    private int disposed;
+
+    internal NetworkNamespaceHost(PostgresTestBed? bed, string name, string hostInterface, string address)
+    {
+        this.bed = bed;
+        Name = name;
+        HostInterface = hostInterface;
+        Address = address;
+    }
+
+    /// <summary>The namespace's name (as in <c>ip netns list</c>), e.g. <c>pgsecure-1234-5678-1</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>The namespace side's IPv4 address, e.g. <c>10.213.7.2</c>: reachable from this process, and not loopback.</summary>
+    public string Address { get; }
+
+    internal string HostInterface { get; }
+
+    /// <summary>Kills the processes still inside, deletes the namespace and the veth pair.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
+        bed?.Forget(this);
+        NetworkNamespaces.Delete(Name, HostInterface);
+    }
+
+    /// <inheritdoc cref="Dispose" />
+    /// <returns>A task that completes when the namespace is gone.</returns>
+    public ValueTask DisposeAsync() => new(Task.Run(Dispose));
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name} ({Address})";
+}

@@ -1,0 +1,17 @@
+namespace PgSecureConnect.Testing;
+
+/// <summary>Which certificate a test server presents when TLS is on.</summary>
+public enum ServerCertificateKind
+{
+    /// <summary>Signed by the trusted test CA, names DNS:localhost, IP:127.0.0.1, IP:::1 and the listen address. The default.</summary>
+    Valid = 0,
+
+    /// <summary>Signed by the trusted test CA, but names only DNS:wrong.example.invalid: passes verify-ca, fails verify-full.</summary>
+    WrongHostName,
+
+    /// <summary>Signed by the trusted test CA with the right names, but its validity ended yesterday.</summary>
+    Expired,
+
+    /// <summary>The right names, but signed by a second CA that nobody trusts (<see cref="TestCertificates.UntrustedCaCertificatePath"/>).</summary>
+    Untrusted,
+}
