@@ -522,19 +522,35 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// A postmaster.pid whose process is gone (crash) would make the next start fail while the dead postmaster is a zombie
-    /// not yet reaped; remove it and the shared memory segment it names.
+    /// Lock files of a postmaster that is gone (crash) make the next start fail as long as the dead postmaster is a zombie
+    /// not yet reaped (PostgreSQL's kill(pid, 0) check sees it as alive): remove postmaster.pid, the shared memory segment
+    /// it names, and the Unix socket's lock file.
     /// </summary>
     private void RemoveStalePidFile()
     {
         var info = PostmasterPidFile.Read(DataDirectory);
-        if (info is null || info.IsPostmasterAlive)
+        if (info is not null && !info.IsPostmasterAlive)
         {
-            return;
+            ServerProcesses.RemoveSharedMemory(info.SharedMemoryId);
+            File.Delete(Path.Combine(DataDirectory, "postmaster.pid"));
         }
 
-        ServerProcesses.RemoveSharedMemory(info.SharedMemoryId);
-        File.Delete(Path.Combine(DataDirectory, "postmaster.pid"));
+        var socketLock = Path.Combine(UnixSocketDirectory, string.Create(CultureInfo.InvariantCulture, $".s.PGSQL.{Port}.lock"));
+        try
+        {
+            var firstLine = File.Exists(socketLock) ? File.ReadLines(socketLock).FirstOrDefault() : null;
+            if (firstLine is not null
+                && int.TryParse(firstLine.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var lockPid)
+                && !ProcessTable.IsAlive(Math.Abs(lockPid)))
+            {
+                File.Delete(socketLock);
+                File.Delete(Path.Combine(UnixSocketDirectory, string.Create(CultureInfo.InvariantCulture, $".s.PGSQL.{Port}")));
+            }
+        }
+        catch (IOException)
+        {
+            // Raced with something; the start will report it.
+        }
     }
 
     private string ReadLogFrom(long offset)
@@ -586,6 +602,7 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
             ("log_destination", "stderr"),
             ("logging_collector", "off"),
             ("log_line_prefix", "%m [%p] %q%a@%d "),
+            ("log_connections", "on"),
             ("lc_messages", "C"),
             ("datestyle", "iso, mdy"),
             ("timezone", "UTC"),

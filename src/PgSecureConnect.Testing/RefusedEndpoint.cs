@@ -37,9 +37,11 @@ public sealed class RefusedEndpoint : IDisposable
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            // Without SO_REUSEADDR nobody else (not even a listener with SO_REUSEADDR) can bind the port.
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, false);
             socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+
+            // .NET sets SO_REUSEADDR inside Bind on Unix; Linux lets any other SO_REUSEADDR socket (PostgreSQL's, for one)
+            // bind a port whose holder has it and is not listening. Cleared, the port is really reserved.
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, false);
             return new RefusedEndpoint(socket);
         }
         catch

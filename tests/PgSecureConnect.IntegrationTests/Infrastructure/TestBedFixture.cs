@@ -11,6 +11,7 @@ public sealed class TestBedFixture : IAsyncLifetime
 {
     private readonly object gate = new();
     private PostgresTestBed? testBed;
+    private readonly Dictionary<string, Task<PostgresServer>> namedServers = new(StringComparer.Ordinal);
     private Task<PostgresServer>? sharedServer;
 
     public PostgresTestBed TestBed => testBed ?? throw new InvalidOperationException("The test bed has not been started.");
@@ -35,6 +36,26 @@ public sealed class TestBedFixture : IAsyncLifetime
             }
 
             return sharedServer;
+        }
+    }
+
+    /// <summary>
+    /// A server started once per run under <paramref name="key"/> with the given options, for test classes that need a server
+    /// of a particular kind (e.g. TLS off) and only read from it. A test that breaks a server must start its own.
+    /// </summary>
+    public Task<PostgresServer> GetOrStartServerAsync(string key, Func<PostgresServerOptions> options)
+    {
+        lock (gate)
+        {
+            if (!namedServers.TryGetValue(key, out var server)
+                || server.IsFaulted
+                || server.IsCanceled
+                || (server.IsCompletedSuccessfully && !server.Result.IsRunning))
+            {
+                namedServers[key] = server = TestBed.StartServerAsync(options());
+            }
+
+            return server;
         }
     }
 
