@@ -1,0 +1,141 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using PgSecureConnect.Internal;
+using PgSecureConnect.Logging;
+using PgSecureConnect.Parsing;
+using PgSecureConnect.Security;
+
+namespace PgSecureConnect.Connecting;
+
+/// <summary>
+/// What both public factories are made of: effective settings, one pooled data source per server, the opener that
+/// routes and retries, and the health monitor. Building it does no network I/O.
+/// </summary>
+internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
+{
+    private readonly HostState[] _hosts;
+    private readonly FailoverConnectionOpener _opener;
+    private readonly HostHealthMonitor _health;
+    private readonly Lazy<NpgsqlMultiHostDataSource>? _multiHost;
+    private int _disposed;
+
+    public ConnectionFactoryCore(ConnectionSettings parsed, ConnectionFactoryOptions? options)
+    {
+        options ??= new ConnectionFactoryOptions();
+        ArgumentNullException.ThrowIfNull(options.Retry, "options.Retry");
+        ArgumentNullException.ThrowIfNull(options.TimeProvider, "options.TimeProvider");
+
+        Settings = EffectiveSettings.Create(parsed, options);
+        var logger = options.LoggerFactory?.CreateLogger("PgSecureConnect") ?? NullLogger.Instance;
+        var configurator = new DataSourceConfigurator(Settings, options);
+
+        _hosts = new HostState[Settings.Servers.Count];
+        try
+        {
+            for (var i = 0; i < _hosts.Length; i++)
+            {
+                _hosts[i] = CreateHost(configurator, Settings.Servers[i]);
+            }
+        }
+        catch
+        {
+            foreach (var host in _hosts)
+            {
+                host?.DataSource?.Dispose();
+            }
+
+            throw;
+        }
+
+        _health = new HostHealthMonitor(options.TimeProvider, options.Retry.HostRecheckInterval, logger);
+        _opener = new FailoverConnectionOpener(_hosts, Settings, options.Retry, options.TimeProvider, _health, logger);
+        if (_hosts.Length > 1)
+        {
+            _multiHost = new Lazy<NpgsqlMultiHostDataSource>(configurator.BuildMultiHost, LazyThreadSafetyMode.ExecutionAndPublication);
+        }
+
+        var sslMode = UrlWriter.SslModeName(Settings.SslMode!.Value);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            Log.FactoryCreated(logger, string.Join(", ", Settings.Servers), sslMode, Settings.GetSource("sslmode")?.ToString() ?? "libpq default",
+                Settings.TargetSessionAttributes is { } target ? UrlWriter.TargetName(target) : "any", Settings.Servers.Count);
+        }
+
+        if (options.SslPolicy == SslPolicy.AllowInsecure && Settings.HasRemoteServers && SslModeResolver.MayBePlaintext(Settings.SslMode.Value) && logger.IsEnabled(LogLevel.Warning))
+        {
+            Log.InsecureSslAllowed(logger, string.Join(", ", Settings.Servers.Where(s => !s.IsLocal)), sslMode);
+        }
+    }
+
+    public ConnectionSettings Settings { get; }
+
+    public NpgsqlDataSource DataSource
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            return _multiHost?.Value ?? (NpgsqlDataSource)_hosts[0].DataSource;
+        }
+    }
+
+    /// <summary>The per-server states, for tests and diagnostics.</summary>
+    internal IReadOnlyList<HostState> Hosts => _hosts;
+
+    public ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return _opener.OpenAsync(cancellationToken);
+    }
+
+    public NpgsqlConnection OpenConnection()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return _opener.Open();
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _health.Dispose();
+        foreach (var host in _hosts)
+        {
+            host.DataSource.Dispose();
+        }
+
+        if (_multiHost is { IsValueCreated: true })
+        {
+            _multiHost.Value.Dispose();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _health.Dispose();
+        foreach (var host in _hosts)
+        {
+            await host.DataSource.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_multiHost is { IsValueCreated: true })
+        {
+            await _multiHost.Value.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static HostState CreateHost(DataSourceConfigurator configurator, ServerEndpoint server)
+    {
+        var state = new HostState(server);
+        state.DataSource = configurator.BuildSingleHost(state, server);
+        return state;
+    }
+}

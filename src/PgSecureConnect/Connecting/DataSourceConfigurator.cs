@@ -1,0 +1,153 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using PgSecureConnect.Parsing;
+using PgSecureConnect.Security;
+
+namespace PgSecureConnect.Connecting;
+
+/// <summary>
+/// Builds the factory's <see cref="NpgsqlDataSource"/>s with <see cref="NpgsqlDataSourceBuilder"/>: one pooled
+/// single-host data source per server (the factory routes between them), and on request one multi-host data source
+/// over all servers for code that needs a single <see cref="NpgsqlDataSource"/>. Root certificates are read once here,
+/// not per connection.
+/// </summary>
+internal sealed class DataSourceConfigurator
+{
+    private readonly ConnectionSettings _settings;
+    private readonly ConnectionFactoryOptions _options;
+    private readonly X509Certificate2Collection? _rootCertificates;
+
+    public DataSourceConfigurator(ConnectionSettings settings, ConnectionFactoryOptions options)
+    {
+        _settings = settings;
+        _options = options;
+        _rootCertificates = LoadRootCertificates(settings);
+    }
+
+    /// <summary>A pooled data source for one server. <paramref name="host"/> receives certificate failures for the attempt report.</summary>
+    public NpgsqlDataSource BuildSingleHost(HostState? host, ServerEndpoint server)
+        => Configure([server], includeTargetSessionAttributes: false, host).Build();
+
+    /// <summary>A multi-host data source over every server, with Npgsql's own failover.</summary>
+    public NpgsqlMultiHostDataSource BuildMultiHost()
+        => Configure(_settings.Servers, includeTargetSessionAttributes: true, host: null).BuildMultiHost();
+
+    private NpgsqlDataSourceBuilder Configure(IReadOnlyList<ServerEndpoint> servers, bool includeTargetSessionAttributes, HostState? host)
+    {
+        var connectionString = NpgsqlSettingsWriter.ToBuilder(_settings, servers, includeTargetSessionAttributes);
+        if (_rootCertificates is not null)
+        {
+            // Given to the builder as certificates, read once; a path would be read for every physical connection.
+            connectionString.RootCertificate = null;
+        }
+
+        var builder = new NpgsqlDataSourceBuilder(connectionString.ConnectionString);
+        if (_options.LoggerFactory is { } loggerFactory)
+        {
+            builder.UseLoggerFactory(loggerFactory);
+        }
+
+        if (_rootCertificates is not null)
+        {
+            builder.UseRootCertificates(_rootCertificates);
+        }
+
+        var protocols = TlsProtocols(_settings);
+        builder.UseSslClientAuthenticationOptionsCallback(authentication =>
+        {
+            if (protocols is { } enabled)
+            {
+                authentication.EnabledSslProtocols = enabled;
+            }
+
+            if (host is not null && authentication.RemoteCertificateValidationCallback is { } validate)
+            {
+                // Keep Npgsql's verification and remember why it failed: .NET's own message only says "rejected".
+                authentication.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
+                {
+                    var accepted = validate(sender, certificate, chain, errors);
+                    host.LastCertificateFailure = accepted ? null : CertificateFailure.Describe(certificate, chain, errors, host.Server.Host, _rootCertificates);
+                    return accepted;
+                };
+            }
+        });
+
+        _options.ConfigureDataSource?.Invoke(builder);
+        CheckCallerChanges(builder.ConnectionStringBuilder, servers);
+        return builder;
+    }
+
+    /// <summary><see cref="ConnectionFactoryOptions.ConfigureDataSource"/> may not weaken what the policy decided.</summary>
+    private void CheckCallerChanges(NpgsqlConnectionStringBuilder configured, IReadOnlyList<ServerEndpoint> servers)
+    {
+        if (_options.SslPolicy == SslPolicy.AllowInsecure || servers.All(s => s.IsLocal) || configured.SslMode == _settings.SslMode)
+        {
+            return;
+        }
+
+        var weaker = _options.SslPolicy == SslPolicy.VerifyFull
+            ? configured.SslMode != SslMode.VerifyFull
+            : SslModeResolver.MayBePlaintext(configured.SslMode);
+        if (weaker)
+        {
+            throw new ConnectionConfigurationException([new ConfigurationProblem("sslmode", new SettingSource(SettingSourceKind.Policy, "sslmode", "ConnectionFactoryOptions.ConfigureDataSource"),
+                $"ConfigureDataSource set SSL Mode to {configured.SslMode}, which SslPolicy.{_options.SslPolicy} does not allow for remote servers; set the mode in the connection settings, or choose another SslPolicy")]);
+        }
+    }
+
+    private static SslProtocols? TlsProtocols(ConnectionSettings settings)
+    {
+        if (settings.SslMinProtocolVersion is null && settings.SslMaxProtocolVersion is null)
+        {
+            return null;
+        }
+
+        var min = settings.SslMinProtocolVersion ?? SslProtocols.Tls12;
+        var max = settings.SslMaxProtocolVersion ?? SslProtocols.Tls13;
+        var enabled = SslProtocols.None;
+        foreach (var protocol in new[] { SslProtocols.Tls12, SslProtocols.Tls13 })
+        {
+            if (protocol >= min && protocol <= max)
+            {
+                enabled |= protocol;
+            }
+        }
+
+        return enabled;
+    }
+
+    private static X509Certificate2Collection? LoadRootCertificates(ConnectionSettings settings)
+    {
+        if (settings.SslRootCertificate is not { } path || settings.UsesSystemRootCertificates || settings.SslMode == SslMode.Disable)
+        {
+            return null;
+        }
+
+        try
+        {
+            var certificates = new X509Certificate2Collection();
+            certificates.ImportFromPemFile(path);
+            if (certificates.Count == 0)
+            {
+                throw new CryptographicException("no certificate in the file");
+            }
+
+            return certificates;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        {
+            var reason = e switch
+            {
+                FileNotFoundException or DirectoryNotFoundException => "does not exist",
+                UnauthorizedAccessException => "cannot be read by this process",
+                _ => "holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            };
+            throw new ConnectionConfigurationException([new ConfigurationProblem("sslrootcert", settings.GetSource("sslrootcert"),
+                $"the root certificate file '{path}' {reason}; point sslrootcert (DB_SSLROOTCERT) at the PEM file of the CA that signed the server's certificate, or use sslrootcert=system for a public CA")]);
+        }
+    }
+}

@@ -1,0 +1,503 @@
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using PgSecureConnect.Logging;
+
+namespace PgSecureConnect.Connecting;
+
+/// <summary>
+/// Opens connections across the servers and decides every retry: which server to try next, whether an error is worth
+/// another attempt (<see cref="TransientFailureClassifier"/>), how long to wait (<see cref="Backoff"/>), and when to
+/// give up (attempts or the overall deadline). The first attempt is a plain
+/// <see cref="NpgsqlDataSource.OpenConnectionAsync"/> on the preferred server plus a check of parameters the server
+/// already reported, so a healthy open costs nothing extra.
+/// </summary>
+internal sealed class FailoverConnectionOpener
+{
+    private readonly HostState[] _hosts;
+    private readonly TargetSessionAttributes _target;
+    private readonly bool _loadBalance;
+    private readonly RetryPolicy _retry;
+    private readonly TimeSpan _overallTimeout;
+    private readonly TimeSpan _connectTimeout;
+    private readonly TimeProvider _time;
+    private readonly HostHealthMonitor _health;
+    private readonly ILogger _logger;
+    private readonly Func<double> _random;
+
+    public FailoverConnectionOpener(
+        HostState[] hosts,
+        ConnectionSettings settings,
+        RetryPolicy retry,
+        TimeProvider time,
+        HostHealthMonitor health,
+        ILogger logger,
+        Func<double>? random = null)
+    {
+        _hosts = hosts;
+        _target = settings.TargetSessionAttributes ?? TargetSessionAttributes.Any;
+        _loadBalance = settings.LoadBalanceHosts == true && hosts.Length > 1;
+        _retry = retry;
+        _overallTimeout = settings.PoolTimeout ?? retry.OverallTimeout;
+        _connectTimeout = settings.ConnectTimeout ?? retry.ConnectTimeout;
+        _time = time;
+        _health = health;
+        _logger = logger;
+        _random = random ?? Random.Shared.NextDouble;
+        _health.Probe = ProbeAsync;
+    }
+
+    public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var host = PreferredHost();
+        ValueTask<NpgsqlConnection> pending;
+        try
+        {
+            pending = host.DataSource.OpenConnectionAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return OpenSlowAsync(host, new FirstAttempt(e, null, null), async: true, cancellationToken);
+        }
+
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return OpenSlowAsync(host, new FirstAttempt(null, null, pending), async: true, cancellationToken);
+        }
+
+        var connection = pending.Result;
+        return _target == TargetSessionAttributes.Any || IsWanted(host, connection)
+            ? new ValueTask<NpgsqlConnection>(connection)
+            : OpenSlowAsync(host, new FirstAttempt(null, connection, null), async: true, cancellationToken);
+    }
+
+    public NpgsqlConnection Open()
+    {
+        var host = PreferredHost();
+        NpgsqlConnection connection;
+        try
+        {
+            connection = host.DataSource.OpenConnection();
+        }
+        catch (Exception e)
+        {
+            return RunSynchronously(OpenSlowAsync(host, new FirstAttempt(e, null, null), async: false, CancellationToken.None));
+        }
+
+        return _target == TargetSessionAttributes.Any || IsWanted(host, connection)
+            ? connection
+            : RunSynchronously(OpenSlowAsync(host, new FirstAttempt(null, connection, null), async: false, CancellationToken.None));
+    }
+
+    /// <summary>With <c>async: false</c> every await inside completes synchronously, so the task is already done.</summary>
+    private static NpgsqlConnection RunSynchronously(ValueTask<NpgsqlConnection> task)
+        => task.IsCompleted ? task.Result : task.AsTask().GetAwaiter().GetResult();
+
+    /// <summary>The server the first attempt goes to: the first (or, load-balanced, a random) online server not known to be of the wrong kind.</summary>
+    private HostState PreferredHost()
+    {
+        var hosts = _hosts;
+        if (hosts.Length == 1)
+        {
+            return hosts[0];
+        }
+
+        var start = _loadBalance ? (int)(_random() * hosts.Length) % hosts.Length : 0;
+        for (var i = 0; i < hosts.Length; i++)
+        {
+            var host = hosts[(start + i) % hosts.Length];
+            if (!host.IsOffline && (host.Role == ServerRole.Unknown || SessionTargetCheck.Satisfies(host.Role, _target)))
+            {
+                return host;
+            }
+        }
+
+        return hosts[start];
+    }
+
+    /// <summary>Fast-path check: the role the server reported satisfies the target outright.</summary>
+    private bool IsWanted(HostState host, NpgsqlConnection connection)
+    {
+        if (SessionTargetCheck.ReportedRole(connection) is not { } role)
+        {
+            return false;
+        }
+
+        host.Role = role;
+        return SessionTargetCheck.Satisfies(role, _target);
+    }
+
+    private async ValueTask<NpgsqlConnection> OpenSlowAsync(HostState first, FirstAttempt firstAttempt, bool async, CancellationToken cancellationToken)
+    {
+        var run = new OpenRun(this, async, cancellationToken);
+        try
+        {
+            return await run.ExecuteAsync(first, firstAttempt).ConfigureAwait(false);
+        }
+        finally
+        {
+            run.Dispose();
+        }
+    }
+
+    /// <summary>A background check of an offline server: open a connection with the connect timeout and close it.</summary>
+    private async Task ProbeAsync(HostState host, CancellationToken cancellationToken)
+    {
+        using var timeout = CreateTimeoutSource(_connectTimeout, cancellationToken);
+        var connection = await host.DataSource.OpenConnectionAsync(timeout.Token).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            host.Role = SessionTargetCheck.ReportedRole(connection) ?? host.Role;
+        }
+    }
+
+    private static CancellationTokenSource CreateTimeoutSource(TimeSpan timeout, CancellationToken linked)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(linked);
+        if (timeout != Timeout.InfiniteTimeSpan)
+        {
+            source.CancelAfter(timeout);
+        }
+
+        return source;
+    }
+
+    /// <summary>What became of the fast path's attempt: it threw, found the wrong kind of server, or is still running.</summary>
+    private readonly record struct FirstAttempt(Exception? Failure, NpgsqlConnection? Connection, ValueTask<NpgsqlConnection>? Pending);
+
+    /// <summary>The state of one open that needs more than the fast path.</summary>
+    private sealed class OpenRun : IDisposable
+    {
+        private readonly FailoverConnectionOpener _owner;
+        private readonly bool _async;
+        private readonly CancellationToken _callerToken;
+        private readonly long _started;
+        private readonly CancellationTokenSource? _deadline;
+        private readonly CancellationTokenSource _overall;
+        private readonly List<ConnectionAttempt> _failures = [];
+        private NpgsqlConnection? _fallback;
+        private HostState? _fallbackHost;
+
+        public OpenRun(FailoverConnectionOpener owner, bool async, CancellationToken callerToken)
+        {
+            _owner = owner;
+            _async = async;
+            _callerToken = callerToken;
+            _started = owner._time.GetTimestamp();
+            if (owner._overallTimeout != Timeout.InfiniteTimeSpan)
+            {
+                _deadline = new CancellationTokenSource(owner._overallTimeout, owner._time);
+                _overall = CancellationTokenSource.CreateLinkedTokenSource(callerToken, _deadline.Token);
+            }
+            else
+            {
+                _overall = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
+            }
+        }
+
+        private TimeSpan Elapsed => _owner._time.GetElapsedTime(_started);
+
+        private bool DeadlinePassed => _deadline?.IsCancellationRequested == true
+            || (_owner._overallTimeout != Timeout.InfiniteTimeSpan && Elapsed >= _owner._overallTimeout);
+
+        public async ValueTask<NpgsqlConnection> ExecuteAsync(HostState first, FirstAttempt firstAttempt)
+        {
+            var retry = _owner._retry;
+
+            // Finish the fast path's attempt: it failed synchronously, is still running, or found the wrong kind of server.
+            {
+                var started = Elapsed;
+                var connection = firstAttempt.Connection;
+                var failure = firstAttempt.Failure;
+                if (firstAttempt.Pending is { } pending)
+                {
+                    try
+                    {
+                        connection = await pending.ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (!_callerToken.IsCancellationRequested)
+                    {
+                        failure = e;
+                    }
+                }
+
+                var result = failure is not null
+                    ? Fail(first, 1, started, failure)
+                    : await AcceptAsync(first, 1, started, connection!).ConfigureAwait(false);
+                if (result is { } done)
+                {
+                    return done;
+                }
+            }
+
+            string reason;
+            for (var attempt = 1; ; attempt++)
+            {
+                foreach (var host in Candidates(attempt == 1 ? first : null))
+                {
+                    if (DeadlinePassed)
+                    {
+                        return GiveUp(OverallTimeoutReason());
+                    }
+
+                    if (await TryHostAsync(host, attempt).ConfigureAwait(false) is { } connection)
+                    {
+                        return connection;
+                    }
+                }
+
+                if (_fallback is not null)
+                {
+                    return TakeFallback();
+                }
+
+                if (attempt >= retry.MaxAttempts)
+                {
+                    reason = $"all {retry.MaxAttempts} attempt(s) allowed by the retry policy were used";
+                    break;
+                }
+
+                var delay = Backoff.DelayBefore(attempt + 1, retry.BaseDelay, retry.MaxDelay, _owner._random());
+                if (_owner._overallTimeout != Timeout.InfiniteTimeSpan)
+                {
+                    var remaining = _owner._overallTimeout - Elapsed;
+                    if (remaining <= TimeSpan.Zero)
+                    {
+                        reason = OverallTimeoutReason();
+                        break;
+                    }
+
+                    delay = delay < remaining ? delay : remaining;
+                }
+
+                Log.RetryScheduled(_owner._logger, (long)delay.TotalMilliseconds, attempt + 1);
+                try
+                {
+                    if (delay > TimeSpan.Zero)
+                    {
+                        var wait = Task.Delay(delay, _owner._time, _overall.Token);
+                        if (_async)
+                        {
+                            await wait.ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            wait.GetAwaiter().GetResult();
+                        }
+                    }
+                }
+                catch (OperationCanceledException) when (!_callerToken.IsCancellationRequested)
+                {
+                    reason = OverallTimeoutReason();
+                    break;
+                }
+            }
+
+            return GiveUp(reason);
+        }
+
+        public void Dispose()
+        {
+            _overall.Dispose();
+            _deadline?.Dispose();
+            _fallback?.Dispose();
+        }
+
+        /// <summary>
+        /// Servers for one pass: online servers first (load-balanced: shuffled), those last seen of the wrong kind
+        /// after them, unreachable ones last, since they may be back and nothing else is left.
+        /// </summary>
+        private List<HostState> Candidates(HostState? alreadyTried)
+        {
+            var owner = _owner;
+            var ordered = owner._hosts.Where(h => h != alreadyTried).ToList();
+            if (owner._loadBalance)
+            {
+                for (var i = ordered.Count - 1; i > 0; i--)
+                {
+                    var j = (int)(owner._random() * (i + 1)) % (i + 1);
+                    (ordered[i], ordered[j]) = (ordered[j], ordered[i]);
+                }
+            }
+
+            return ordered
+                .OrderBy(h => h.IsOffline ? 2 : h.Role == ServerRole.Unknown || SessionTargetCheck.Satisfies(h.Role, owner._target) ? 0 : 1)
+                .ToList();
+        }
+
+        private async ValueTask<NpgsqlConnection?> TryHostAsync(HostState host, int attempt)
+        {
+            var started = Elapsed;
+            var perHost = _owner._connectTimeout;
+            if (_owner._overallTimeout != Timeout.InfiniteTimeSpan)
+            {
+                var remaining = _owner._overallTimeout - started;
+                perHost = perHost == Timeout.InfiniteTimeSpan || remaining < perHost ? remaining : perHost;
+            }
+
+            using var timeout = CreateTimeoutSource(perHost, _overall.Token);
+            NpgsqlConnection connection;
+            try
+            {
+                connection = _async
+                    ? await host.DataSource.OpenConnectionAsync(timeout.Token).ConfigureAwait(false)
+                    : host.DataSource.OpenConnection();
+            }
+            catch (OperationCanceledException) when (_callerToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception e)
+            {
+                if (e is OperationCanceledException && DeadlinePassed)
+                {
+                    Record(host, attempt, started, new FailureClassification(ConnectionFailureKind.Timeout, ConnectionPhase.Connect, "the overall timeout ran out during this attempt"), e);
+                    return null;
+                }
+
+                return Fail(host, attempt, started, e is OperationCanceledException
+                    ? new TimeoutException($"no answer within the connect timeout of {perHost.TotalSeconds:F1} s", e)
+                    : e);
+            }
+
+            return await AcceptAsync(host, attempt, started, connection).ConfigureAwait(false);
+        }
+
+        /// <summary>Checks the kind of server; returns the connection when it is wanted, else records why not.</summary>
+        private async ValueTask<NpgsqlConnection?> AcceptAsync(HostState host, int attempt, TimeSpan started, NpgsqlConnection connection)
+        {
+            var owner = _owner;
+            owner._health.ReportReachable(host);
+            var target = owner._target;
+            if (target == TargetSessionAttributes.Any)
+            {
+                return Succeeded(host, connection);
+            }
+
+            ServerRole role;
+            try
+            {
+                role = SessionTargetCheck.ReportedRole(connection) ?? await SessionTargetCheck.QueryRoleAsync(connection, _async, _overall.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!_callerToken.IsCancellationRequested)
+            {
+                await DisposeAsync(connection).ConfigureAwait(false);
+                return Fail(host, attempt, started, e);
+            }
+
+            var previous = host.Role;
+            host.Role = role;
+            if (SessionTargetCheck.Satisfies(role, target))
+            {
+                return Succeeded(host, connection);
+            }
+
+            // A pooled connection reports what the server was when it was opened: after a promotion or demotion it is
+            // stale. Clear this server's pool so the next connection to it starts fresh and reports the truth.
+            NpgsqlConnection.ClearPool(connection);
+            if (owner._logger.IsEnabled(LogLevel.Information))
+            {
+                var targetName = Parsing.UrlWriter.TargetName(target);
+                Log.PoolCleared(owner._logger, host.Server.Host, host.Server.Port, $"it reported being a {SessionTargetCheck.Describe(role)} (target_session_attrs={targetName})");
+                if (previous != role)
+                {
+                    Log.WrongServerRole(owner._logger, host.Server.Host, host.Server.Port, SessionTargetCheck.Describe(role), targetName);
+                }
+            }
+
+            if (SessionTargetCheck.HasFallback(target) && _fallback is null)
+            {
+                _fallback = connection;
+                _fallbackHost = host;
+            }
+            else
+            {
+                await DisposeAsync(connection).ConfigureAwait(false);
+            }
+
+            Record(host, attempt, started, new FailureClassification(ConnectionFailureKind.WrongServerRole, ConnectionPhase.SessionCheck,
+                $"the server is a {SessionTargetCheck.Describe(role)}, not what target_session_attrs={Parsing.UrlWriter.TargetName(target)} asks for"), null);
+            return null;
+        }
+
+        private NpgsqlConnection? Fail(HostState host, int attempt, TimeSpan started, Exception exception)
+        {
+            var classification = TransientFailureClassifier.Classify(exception);
+            if (classification.Kind == ConnectionFailureKind.Certificate && host.LastCertificateFailure is { } why)
+            {
+                classification = classification with { Description = why };
+            }
+
+            Record(host, attempt, started, classification, exception);
+            if (classification.HostDown)
+            {
+                _owner._health.ReportUnreachable(host, classification.Kind);
+            }
+
+            if (!classification.IsTransient)
+            {
+                // Authentication, a missing database, certificates: other servers would say the same, and trying them
+                // could lock the account. Stop here.
+                GiveUp($"{Describe(classification.Kind)} is not retried");
+            }
+
+            return null;
+        }
+
+        private void Record(HostState host, int attempt, TimeSpan started, FailureClassification classification, Exception? exception)
+        {
+            var duration = Elapsed - started;
+            _failures.Add(new ConnectionAttempt(host.Server, attempt, classification.Phase, classification.Kind, classification.Description, started, duration, exception));
+            Log.AttemptFailed(_owner._logger, host.Server.Host, host.Server.Port, attempt, classification.Phase, classification.Kind, (long)duration.TotalMilliseconds, classification.Description);
+        }
+
+        private NpgsqlConnection Succeeded(HostState host, NpgsqlConnection connection)
+        {
+            if (_failures.Count > 0)
+            {
+                Log.ConnectedAfterFailures(_owner._logger, host.Server.Host, host.Server.Port, _failures.Count, (long)Elapsed.TotalMilliseconds);
+            }
+
+            return connection;
+        }
+
+        private NpgsqlConnection TakeFallback()
+        {
+            var connection = _fallback!;
+            _fallback = null;
+            return Succeeded(_fallbackHost!, connection);
+        }
+
+        [DoesNotReturn]
+        private NpgsqlConnection GiveUp(string reason)
+        {
+            Log.OpenFailed(_owner._logger, _failures.Count, (long)Elapsed.TotalMilliseconds, reason);
+            throw new ConnectionFailedException(_failures.ToArray(), Elapsed, reason);
+        }
+
+        private string OverallTimeoutReason() => $"the overall timeout of {_owner._overallTimeout.TotalSeconds:0.###} s ran out";
+
+        private static string Describe(ConnectionFailureKind kind) => kind switch
+        {
+            ConnectionFailureKind.Authentication => "an authentication failure",
+            ConnectionFailureKind.AuthenticationMethodRefused => "a refused authentication method",
+            ConnectionFailureKind.DatabaseNotFound => "a missing database",
+            ConnectionFailureKind.PermissionDenied => "a missing privilege",
+            ConnectionFailureKind.Certificate => "a certificate verification failure",
+            ConnectionFailureKind.TlsUnavailable => "a server without the required TLS",
+            ConnectionFailureKind.PoolExhausted => "an exhausted connection pool",
+            _ => "this error",
+        };
+
+        private ValueTask DisposeAsync(NpgsqlConnection connection)
+        {
+            if (_async)
+            {
+                return connection.DisposeAsync();
+            }
+
+            connection.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}

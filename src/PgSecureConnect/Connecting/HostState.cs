@@ -1,0 +1,34 @@
+using Npgsql;
+
+namespace PgSecureConnect.Connecting;
+
+/// <summary>One server of a factory: its own pooled data source, and what was last seen of it.</summary>
+internal sealed class HostState(ServerEndpoint server)
+{
+    private int _offline;
+    private int _role;
+
+    public ServerEndpoint Server { get; } = server;
+
+    /// <summary>The single-host pooled data source for this server (set once, right after construction: it reports certificate failures back here).</summary>
+    public NpgsqlDataSource DataSource { get; set; } = null!;
+
+    /// <summary>The server could not be reached; later opens skip it until a background check reaches it.</summary>
+    public bool IsOffline => Volatile.Read(ref _offline) == 1;
+
+    /// <summary>What the server was last seen to be.</summary>
+    public ServerRole Role
+    {
+        get => (ServerRole)Volatile.Read(ref _role);
+        set => Volatile.Write(ref _role, (int)value);
+    }
+
+    /// <summary>Why the last certificate check of this server failed, for the attempt report.</summary>
+    public string? LastCertificateFailure { get; set; }
+
+    /// <summary>Marks the server offline; <see langword="true"/> when it was online before (the caller schedules the recheck).</summary>
+    public bool TryMarkOffline() => Interlocked.Exchange(ref _offline, 1) == 0;
+
+    /// <summary>Marks the server online; <see langword="true"/> when it was offline before.</summary>
+    public bool TryMarkOnline() => Interlocked.Exchange(ref _offline, 0) == 1;
+}

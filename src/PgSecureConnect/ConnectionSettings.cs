@@ -1,0 +1,231 @@
+using System.Globalization;
+using System.Security.Authentication;
+using System.Text;
+using Npgsql;
+using PgSecureConnect.Connecting;
+using PgSecureConnect.Parsing;
+
+namespace PgSecureConnect;
+
+/// <summary>
+/// Validated PostgreSQL connection settings in libpq's terms, with the place each value came from. Created by
+/// <see cref="FromUrl"/> and <see cref="FromVariables"/> (pure: no environment, no I/O, no policy) or, with the
+/// <see cref="SslPolicy"/> applied and defaults filled in, by the <see cref="ConnectionFactory"/> methods
+/// (<see cref="IConnectionFactory.Settings"/>). Immutable. <see cref="ToString"/> never shows the password.
+/// </summary>
+public sealed class ConnectionSettings
+{
+    private Dictionary<string, SettingSource> _sources = new(StringComparer.Ordinal);
+
+    internal ConnectionSettings()
+    {
+    }
+
+    /// <summary>The servers to try, in order (libpq's <c>host</c> and <c>port</c> lists). Never empty.</summary>
+    public IReadOnlyList<ServerEndpoint> Servers { get; internal set; } = [];
+
+    /// <summary>The database name (<c>dbname</c>); <see langword="null"/> means the server's default, the user name.</summary>
+    public string? Database { get; internal set; }
+
+    /// <summary>The user name (<c>user</c>); <see langword="null"/> means Npgsql's default, the operating system user.</summary>
+    public string? Username { get; internal set; }
+
+    /// <summary>The password. Never shown by <see cref="ToString"/>, <see cref="Describe"/> or any message.</summary>
+    public string? Password { get; internal set; }
+
+    /// <summary>A PostgreSQL password file (<c>passfile</c>), read by Npgsql when no password is given.</summary>
+    public string? Passfile { get; internal set; }
+
+    /// <summary>
+    /// The SSL mode (<c>sslmode</c>). <see langword="null"/> when not specified; in a factory's
+    /// <see cref="IConnectionFactory.Settings"/> it is always the effective mode chosen by the <see cref="SslPolicy"/>.
+    /// </summary>
+    public SslMode? SslMode { get; internal set; }
+
+    /// <summary>The CA certificate file that verifies the server (<c>sslrootcert</c>), or <c>system</c> for the operating system's trust store.</summary>
+    public string? SslRootCertificate { get; internal set; }
+
+    /// <summary>Whether <see cref="SslRootCertificate"/> is the special value <c>system</c>.</summary>
+    public bool UsesSystemRootCertificates => SslRootCertificate == "system";
+
+    /// <summary>The client certificate file (<c>sslcert</c>).</summary>
+    public string? SslCertificate { get; internal set; }
+
+    /// <summary>The client certificate's private key file (<c>sslkey</c>).</summary>
+    public string? SslKey { get; internal set; }
+
+    /// <summary>The password of <see cref="SslKey"/> (<c>sslpassword</c>). Never shown.</summary>
+    public string? SslPassword { get; internal set; }
+
+    /// <summary>How TLS is negotiated (<c>sslnegotiation</c>: <c>postgres</c> or <c>direct</c>).</summary>
+    public SslNegotiation? SslNegotiation { get; internal set; }
+
+    /// <summary>The lowest TLS version accepted (<c>ssl_min_protocol_version</c>).</summary>
+    public SslProtocols? SslMinProtocolVersion { get; internal set; }
+
+    /// <summary>The highest TLS version offered (<c>ssl_max_protocol_version</c>).</summary>
+    public SslProtocols? SslMaxProtocolVersion { get; internal set; }
+
+    /// <summary>SCRAM channel binding (<c>channel_binding</c>).</summary>
+    public ChannelBinding? ChannelBinding { get; internal set; }
+
+    /// <summary>The authentication methods the client accepts (<c>require_auth</c>), in libpq syntax such as <c>scram-sha-256</c> or <c>!password,!md5</c>.</summary>
+    public string? RequireAuth { get; internal set; }
+
+    /// <summary>GSSAPI encryption (<c>gssencmode</c>). Unless asked for, factories use <see cref="Npgsql.GssEncryptionMode.Disable"/>.</summary>
+    public GssEncryptionMode? GssEncryptionMode { get; internal set; }
+
+    /// <summary>The Kerberos service name (<c>krbsrvname</c>).</summary>
+    public string? KerberosServiceName { get; internal set; }
+
+    /// <summary>
+    /// How long to wait for one server to accept a connection (<c>connect_timeout</c>). libpq's rules apply: 0 or a
+    /// negative value is <see cref="Timeout.InfiniteTimeSpan"/>, and 1 second is raised to 2.
+    /// </summary>
+    public TimeSpan? ConnectTimeout { get; internal set; }
+
+    /// <summary>The application name reported to the server (<c>application_name</c>, or <c>fallback_application_name</c>).</summary>
+    public string? ApplicationName { get; internal set; }
+
+    /// <summary>Command-line options sent to the server at connection start (<c>options</c>), for example <c>-c statement_timeout=5s</c>.</summary>
+    public string? Options { get; internal set; }
+
+    /// <summary>The schema search path (the Prisma extension <c>schema</c>).</summary>
+    public string? SearchPath { get; internal set; }
+
+    /// <summary>The client encoding (<c>client_encoding</c>); Npgsql always speaks UTF-8, so only <c>UTF8</c> is accepted.</summary>
+    public string? ClientEncoding { get; internal set; }
+
+    /// <summary>Which kind of server is acceptable (<c>target_session_attrs</c>); also honoured with a single host.</summary>
+    public TargetSessionAttributes? TargetSessionAttributes { get; internal set; }
+
+    /// <summary>Whether to spread connections randomly across the servers (<c>load_balance_hosts=random</c>).</summary>
+    public bool? LoadBalanceHosts { get; internal set; }
+
+    /// <summary>Whether TCP keepalives are used (<c>keepalives</c>). As in libpq they are on unless turned off.</summary>
+    public bool? KeepAlives { get; internal set; }
+
+    /// <summary>Idle time before the first TCP keepalive probe (<c>keepalives_idle</c>).</summary>
+    public TimeSpan? KeepAlivesIdle { get; internal set; }
+
+    /// <summary>Time between TCP keepalive probes (<c>keepalives_interval</c>).</summary>
+    public TimeSpan? KeepAlivesInterval { get; internal set; }
+
+    /// <summary>The minimum number of pooled connections per server (<c>pool_min_conns</c>, <c>DB_POOL_MIN_SIZE</c>).</summary>
+    public int? MinPoolSize { get; internal set; }
+
+    /// <summary>The maximum number of pooled connections per server (<c>pool_max_conns</c> or <c>connection_limit</c>, <c>DB_POOL_MAX_SIZE</c>).</summary>
+    public int? MaxPoolSize { get; internal set; }
+
+    /// <summary>How long an idle pooled connection is kept (<c>pool_max_conn_idle_time</c>, <c>DB_POOL_IDLE_LIFETIME</c>).</summary>
+    public TimeSpan? ConnectionIdleLifetime { get; internal set; }
+
+    /// <summary>The maximum age of a pooled connection (<c>pool_max_conn_lifetime</c>, <c>DB_POOL_MAX_LIFETIME</c>).</summary>
+    public TimeSpan? ConnectionLifetime { get; internal set; }
+
+    /// <summary>
+    /// An overall limit for one open, including waiting for a free pooled connection and all retries (the Prisma
+    /// extension <c>pool_timeout</c>, <c>DB_POOL_TIMEOUT</c>). Overrides <see cref="RetryPolicy.OverallTimeout"/>.
+    /// </summary>
+    public TimeSpan? PoolTimeout { get; internal set; }
+
+    /// <summary>The servers are behind PgBouncer in transaction mode (the Prisma extension <c>pgbouncer=true</c>): connections are not reset on close and statements are not auto-prepared.</summary>
+    public bool PgBouncer { get; internal set; }
+
+    /// <summary>Where each value came from, keyed by libpq keyword (<c>host</c>, <c>sslmode</c>, ...).</summary>
+    public IReadOnlyDictionary<string, SettingSource> Sources => _sources;
+
+    /// <summary>Whether any server is not on this machine (see <see cref="ServerEndpoint.IsLocal"/>).</summary>
+    public bool HasRemoteServers => Servers.Any(s => !s.IsLocal);
+
+    /// <summary>
+    /// Parses a <c>postgresql://</c> or <c>postgres://</c> URL, or a libpq keyword/value string, exactly as libpq
+    /// does, and validates every parameter. Pure: reads no environment variable or file and applies no policy.
+    /// </summary>
+    /// <param name="url">The URL, for example <c>postgresql://app:secret@db.example.com:5432/orders?sslmode=verify-full</c>.</param>
+    /// <returns>The settings.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="url"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ConnectionConfigurationException">The URL is malformed or holds invalid or unsupported parameters; every problem is listed.</exception>
+    public static ConnectionSettings FromUrl(string url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        return ConnectionStringReader.Read(url, "url", origin: null);
+    }
+
+    /// <summary>
+    /// Builds settings from discrete variables such as <c>DB_HOST</c>, <c>DB_PORT</c>, <c>DB_NAME</c>,
+    /// <c>DB_USER</c>, <c>DB_PASSWORD</c> (and the libpq <c>PG*</c> variables as a lower layer), or from a
+    /// <c>DATABASE_URL</c> entry. Pure: the dictionary is the only input; <c>*_FILE</c> variables are not read here.
+    /// </summary>
+    /// <param name="variables">Variable names and values; names are case-sensitive, as environment variables on Linux.</param>
+    /// <returns>The settings.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="variables"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ConnectionConfigurationException">Values are missing, malformed or contradictory; every problem is listed.</exception>
+    public static ConnectionSettings FromVariables(IReadOnlyDictionary<string, string?> variables)
+    {
+        ArgumentNullException.ThrowIfNull(variables);
+        var source = VariableSource.FromDictionary(variables, SettingSourceKind.Variables);
+        return VariablesReader.Read(source, prefix: null, readFile: null).Settings;
+    }
+
+    /// <summary>The source of <paramref name="keyword"/>, or <see langword="null"/> when it was not set.</summary>
+    /// <param name="keyword">A libpq keyword such as <c>sslmode</c>.</param>
+    /// <returns>Where the value came from.</returns>
+    public SettingSource? GetSource(string keyword) => _sources.GetValueOrDefault(keyword);
+
+    /// <summary>
+    /// A complete Npgsql connection string builder: every server, the password, the effective SSL settings, pool
+    /// settings and <c>Persist Security Info=false</c>. Two settings cannot be expressed in a connection string and
+    /// are applied by the factories instead: <see cref="SslMinProtocolVersion"/>/<see cref="SslMaxProtocolVersion"/>,
+    /// and <see cref="TargetSessionAttributes"/> for a single server (Npgsql accepts it only with several hosts).
+    /// </summary>
+    /// <returns>A new builder; changing it does not change these settings.</returns>
+    public NpgsqlConnectionStringBuilder ToNpgsqlConnectionStringBuilder()
+        => NpgsqlSettingsWriter.ToBuilder(this, Servers, includeTargetSessionAttributes: Servers.Count > 1);
+
+    /// <summary>
+    /// These settings as a <c>postgresql://</c> URL that <see cref="FromUrl"/> reads back to equal settings.
+    /// </summary>
+    /// <param name="includePassword">Include the password (percent-encoded). Off by default: the URL is then safe to log.</param>
+    /// <returns>The URL.</returns>
+    public string ToUrl(bool includePassword = false) => UrlWriter.Write(this, includePassword ? UrlWriter.PasswordStyle.Include : UrlWriter.PasswordStyle.Omit);
+
+    /// <summary>A redacted URL: the password, if any, shows as <c>***</c>; the SSL key password is never shown.</summary>
+    /// <returns>The redacted URL.</returns>
+    public override string ToString() => UrlWriter.Write(this, UrlWriter.PasswordStyle.Mask);
+
+    /// <summary>
+    /// A redacted, multi-line description: each setting that is set, its value (secrets shown as <c>(set, not shown)</c>)
+    /// and where it came from. Suitable for logs and startup banners.
+    /// </summary>
+    /// <returns>The description.</returns>
+    public string Describe()
+    {
+        var builder = new StringBuilder();
+        foreach (var (keyword, value) in UrlWriter.DescribedValues(this))
+        {
+            var shown = ConnectionParameterCatalog.IsSecret(keyword) ? "(set, not shown)" : value;
+            builder.Append(keyword).Append(": ").Append(shown);
+            if (_sources.TryGetValue(keyword, out var source))
+            {
+                builder.Append("  [").Append(source).Append(']');
+            }
+
+            builder.Append('\n');
+        }
+
+        return builder.ToString().TrimEnd('\n');
+    }
+
+    internal ConnectionSettings Clone()
+    {
+        var copy = (ConnectionSettings)MemberwiseClone();
+        copy._sources = new Dictionary<string, SettingSource>(_sources, StringComparer.Ordinal);
+        return copy;
+    }
+
+    internal void SetSource(string keyword, SettingSource source) => _sources[keyword] = source;
+
+    internal static string FormatSeconds(TimeSpan value)
+        => value == Timeout.InfiniteTimeSpan ? "0" : ((long)Math.Ceiling(value.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+}

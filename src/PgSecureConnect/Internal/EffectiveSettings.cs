@@ -1,0 +1,47 @@
+using PgSecureConnect.Parsing;
+using PgSecureConnect.Security;
+
+namespace PgSecureConnect.Internal;
+
+/// <summary>
+/// Turns parsed settings into what a factory really uses: the <see cref="SslPolicy"/> applied, defaults from
+/// <see cref="ConnectionFactoryOptions"/> filled in where the settings are silent, each with its source.
+/// </summary>
+internal static class EffectiveSettings
+{
+    public static ConnectionSettings Create(ConnectionSettings parsed, ConnectionFactoryOptions options)
+    {
+        var problems = new ProblemList();
+        foreach (var message in options.Retry.Validate())
+        {
+            problems.Add("Retry", new SettingSource(SettingSourceKind.Policy, "ConnectionFactoryOptions.Retry"), message);
+        }
+
+        var settings = parsed.Clone();
+        SslModeResolver.Resolve(settings, options.SslPolicy, problems);
+
+        settings.ConnectTimeout ??= Fill("connect_timeout", options.Retry.ConnectTimeout, "RetryPolicy.ConnectTimeout");
+        settings.MaxPoolSize ??= Fill("pool_max_conns", options.MaxPoolSize, "ConnectionFactoryOptions.MaxPoolSize");
+        settings.MinPoolSize ??= Fill("pool_min_conns", options.MinPoolSize, "ConnectionFactoryOptions.MinPoolSize");
+        settings.ConnectionIdleLifetime ??= Fill("pool_max_conn_idle_time", options.ConnectionIdleLifetime, "ConnectionFactoryOptions.ConnectionIdleLifetime");
+        settings.ConnectionLifetime ??= Fill("pool_max_conn_lifetime", options.ConnectionLifetime, "ConnectionFactoryOptions.ConnectionLifetime");
+        settings.ApplicationName ??= Fill("application_name", options.ApplicationName, "ConnectionFactoryOptions.ApplicationName");
+        if (settings.MinPoolSize > (settings.MaxPoolSize ?? 100))
+        {
+            problems.Add("pool_min_conns", settings.GetSource("pool_min_conns"), $"the minimum pool size ({settings.MinPoolSize}) is larger than the maximum ({settings.MaxPoolSize ?? 100})");
+        }
+
+        problems.ThrowIfAny();
+        return settings;
+
+        T? Fill<T>(string keyword, T? value, string optionName)
+        {
+            if (value is not null)
+            {
+                settings.SetSource(keyword, new SettingSource(SettingSourceKind.Policy, keyword, optionName));
+            }
+
+            return value;
+        }
+    }
+}

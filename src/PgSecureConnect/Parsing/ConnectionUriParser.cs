@@ -1,0 +1,376 @@
+namespace PgSecureConnect.Parsing;
+
+/// <summary>
+/// Parses <c>postgresql://</c> and <c>postgres://</c> URLs exactly as libpq's <c>conninfo_uri_parse_options</c> does
+/// (https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING-URIS), not as <see cref="Uri"/> does:
+/// host lists, empty hosts, bracketed IPv6, percent-encoded socket directories, <c>user@/db</c>, later query
+/// parameters overriding earlier values, and <c>ssl=true</c>. Unlike libpq, errors never echo the URL, and the
+/// ambiguities an unencoded <c>@</c> or <c>/</c> in a password creates are reported as such.
+/// </summary>
+internal static class ConnectionUriParser
+{
+    private const string PostgresqlScheme = "postgresql://";
+    private const string PostgresScheme = "postgres://";
+
+    /// <summary>The length of the libpq URI prefix, or 0 when <paramref name="value"/> is not a libpq URI.</summary>
+    public static int PrefixLength(string value)
+        => value.StartsWith(PostgresqlScheme, StringComparison.Ordinal) ? PostgresqlScheme.Length
+            : value.StartsWith(PostgresScheme, StringComparison.Ordinal) ? PostgresScheme.Length
+            : 0;
+
+    /// <summary>Whether <paramref name="value"/> looks like a URL of any scheme (for a helpful error).</summary>
+    public static bool LooksLikeUrl(string value)
+    {
+        var separator = value.IndexOf("://", StringComparison.Ordinal);
+        return separator > 0 && value.AsSpan(0, separator).IndexOfAnyExcept(SchemeCharacters) < 0;
+    }
+
+    private static readonly System.Buffers.SearchValues<char> SchemeCharacters =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.:");
+
+    /// <summary>Parses <paramref name="uri"/> into libpq keywords; problems are added to <paramref name="problems"/>.</summary>
+    /// <param name="uri">The URL.</param>
+    /// <param name="urlKey">The name the URL is known by in messages, for example <c>DATABASE_URL</c>.</param>
+    /// <param name="origin">Where the URL came from, or <see langword="null"/> when passed in directly.</param>
+    /// <param name="problems">Collects problems.</param>
+    public static ConnectionParameters Parse(string uri, string urlKey, SettingSource? origin, ProblemList problems)
+    {
+        var parameters = new ConnectionParameters();
+        var prefix = PrefixLength(uri);
+        if (prefix == 0)
+        {
+            problems.Add(urlKey, origin, DescribeBadScheme(uri));
+            return parameters;
+        }
+
+        var context = new UriContext(uri, urlKey, origin, problems, parameters);
+        context.Parse(prefix);
+        return parameters;
+    }
+
+    private static string DescribeBadScheme(string uri)
+    {
+        var separator = uri.IndexOf("://", StringComparison.Ordinal);
+        var scheme = separator > 0 ? uri[..separator] : string.Empty;
+        if (scheme.Equals("postgresql", StringComparison.OrdinalIgnoreCase) || scheme.Equals("postgres", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"the URL scheme '{scheme}://' must be written in lower case, as libpq requires: postgresql:// or postgres://";
+        }
+
+        if (scheme.StartsWith("jdbc:", StringComparison.OrdinalIgnoreCase))
+        {
+            return "this is a JDBC URL; remove the leading 'jdbc:' so it starts with postgresql://";
+        }
+
+        return scheme.Length > 0 && scheme.Length <= 20
+            ? $"the URL scheme '{scheme}://' is not a PostgreSQL scheme; use postgresql:// or postgres://"
+            : "the value is not a postgresql:// or postgres:// URL";
+    }
+
+    private sealed class UriContext(string uri, string urlKey, SettingSource? origin, ProblemList problems, ConnectionParameters parameters)
+    {
+        // Everything between the scheme and the last '@' may hold (part of) a password when the URL is ambiguous,
+        // so no text from that range is ever quoted in a message.
+        private int _secretStart = -1;
+        private int _secretEnd = -1;
+
+        public void Parse(int start)
+        {
+            var lastAt = uri.LastIndexOf('@');
+            if (lastAt >= start)
+            {
+                _secretStart = start;
+                _secretEnd = lastAt;
+            }
+
+            var p = start;
+            var hadUserInfo = false;
+            var passwordGiven = false;
+
+            // libpq: look ahead for '@' before the first '/'; if found, what precedes it is user[:password].
+            var look = p;
+            while (look < uri.Length && uri[look] != '@' && uri[look] != '/')
+            {
+                look++;
+            }
+
+            if (look < uri.Length && uri[look] == '@')
+            {
+                hadUserInfo = true;
+                var colon = uri.IndexOf(':', p, look - p);
+                var userEnd = colon >= 0 ? colon : look;
+                if (userEnd > p)
+                {
+                    if (uri.AsSpan(p, userEnd - p).Contains('?'))
+                    {
+                        Problem("user", "the URL has a '?' before its '@', so libpq would read everything up to the '@' as the user name; " +
+                            "if a query parameter value contains '@', percent-encode it as %40");
+                    }
+
+                    Store("user", p, userEnd);
+                }
+
+                if (colon >= 0)
+                {
+                    passwordGiven = true;
+                    if (look > colon + 1)
+                    {
+                        Store("password", colon + 1, look);
+                    }
+                }
+
+                p = look + 1;
+            }
+
+            var hosts = new System.Text.StringBuilder();
+            var ports = new System.Text.StringBuilder();
+            var hostStart = p;
+            char terminator;
+            while (true)
+            {
+                if (p < uri.Length && uri[p] == '[')
+                {
+                    var addressStart = ++p;
+                    while (p < uri.Length && uri[p] != ']')
+                    {
+                        p++;
+                    }
+
+                    if (p >= uri.Length)
+                    {
+                        Problem("host", "an IPv6 address opened with '[' has no closing ']'");
+                        return;
+                    }
+
+                    if (p == addressStart)
+                    {
+                        Problem("host", "an IPv6 address in brackets may not be empty");
+                        return;
+                    }
+
+                    hosts.Append(uri, addressStart, p - addressStart);
+                    p++;
+                    if (p < uri.Length && uri[p] is not (':' or '/' or '?' or ','))
+                    {
+                        Problem("host", $"unexpected character {Quote(p, p + 1)} after the IPv6 address ']' (expected ':', '/', '?' or ',')");
+                        return;
+                    }
+                }
+                else
+                {
+                    var nameStart = p;
+                    while (p < uri.Length && uri[p] is not (':' or '/' or '?' or ','))
+                    {
+                        p++;
+                    }
+
+                    hosts.Append(uri, nameStart, p - nameStart);
+                }
+
+                terminator = p < uri.Length ? uri[p] : '\0';
+                if (terminator == ':')
+                {
+                    var portStart = ++p;
+                    while (p < uri.Length && uri[p] is not ('/' or '?' or ','))
+                    {
+                        p++;
+                    }
+
+                    ports.Append(uri, portStart, p - portStart);
+                    terminator = p < uri.Length ? uri[p] : '\0';
+                }
+
+                if (terminator != ',')
+                {
+                    break;
+                }
+
+                p++;
+                hosts.Append(',');
+                ports.Append(',');
+            }
+
+            var hostEnd = p;
+            if (hosts.Length > 0)
+            {
+                StoreValue("host", hosts.ToString(), hostStart, hostEnd);
+            }
+
+            if (ports.Length > 0)
+            {
+                StoreValue("port", ports.ToString(), hostStart, hostEnd);
+            }
+
+            var hostSection = uri.AsSpan(hostStart, hostEnd - hostStart);
+            if (hadUserInfo && hostSection.Contains('@'))
+            {
+                Problem(passwordGiven ? "password" : "user",
+                    "the URL contains more than one '@', so libpq would cut the user name or password at the first one; " +
+                    "percent-encode the password (and user name): '@' is %40, ':' is %3A, '/' is %2F");
+            }
+
+            if (terminator == '/')
+            {
+                var databaseStart = ++p;
+                while (p < uri.Length && uri[p] != '?')
+                {
+                    p++;
+                }
+
+                if (!hadUserInfo && uri.AsSpan(databaseStart, p - databaseStart).Contains('@') && ports.Length > 0 && !IsPortList(ports.ToString()))
+                {
+                    Problem("password",
+                        "the URL has a '/' before its '@', so libpq would read the user name as the host and the password as the port; " +
+                        "percent-encode the password: '/' is %2F, '@' is %40");
+                }
+
+                if (p > databaseStart)
+                {
+                    Store("dbname", databaseStart, p);
+                }
+
+                terminator = p < uri.Length ? uri[p] : '\0';
+            }
+
+            if (terminator == '?')
+            {
+                ParseQuery(p + 1);
+            }
+        }
+
+        private void ParseQuery(int start)
+        {
+            var p = start;
+            while (p < uri.Length)
+            {
+                var keywordStart = p;
+                var equals = -1;
+                var extraEquals = false;
+                while (p < uri.Length && uri[p] != '&')
+                {
+                    if (uri[p] == '=')
+                    {
+                        if (equals >= 0)
+                        {
+                            extraEquals = true;
+                        }
+                        else
+                        {
+                            equals = p;
+                        }
+                    }
+
+                    p++;
+                }
+
+                var segmentEnd = p;
+                if (p < uri.Length)
+                {
+                    p++; // past '&'
+                }
+
+                if (equals < 0)
+                {
+                    Problem(QueryKeyName(keywordStart, segmentEnd),
+                        segmentEnd == keywordStart
+                            ? "the query string has an empty parameter ('&&' or '?&'); remove the extra '&'"
+                            : "a query parameter has no '=': write it as name=value");
+                    continue;
+                }
+
+                if (!PercentDecoding.TryDecode(uri[keywordStart..equals], out var keyword, out var keywordError))
+                {
+                    Problem("query", "a query parameter name " + keywordError);
+                    continue;
+                }
+
+                if (extraEquals)
+                {
+                    Problem(keyword, "the value contains a second '='; percent-encode it as %3D");
+                    continue;
+                }
+
+                if (!PercentDecoding.TryDecode(uri[(equals + 1)..segmentEnd], out var value, out var valueError))
+                {
+                    Problem(keyword, "the value " + valueError);
+                    continue;
+                }
+
+                // libpq: "Special keyword handling for improved JDBC compatibility".
+                if (keyword == "ssl")
+                {
+                    if (value == "true")
+                    {
+                        parameters.Set("sslmode", "require", Source("ssl"));
+                    }
+                    else
+                    {
+                        Problem("ssl", "only ssl=true is understood (it means sslmode=require); for anything else use sslmode=disable|allow|prefer|require|verify-ca|verify-full");
+                    }
+
+                    continue;
+                }
+
+                (keyword, value) = ConnectionParameterCatalog.TranslateLegacy(keyword, value);
+                if (!ConnectionParameterCatalog.TryGet(keyword, out _))
+                {
+                    var suggestion = ConnectionParameterCatalog.SuggestFor(keyword);
+                    var shown = Overlaps(keywordStart, equals) ? "a query parameter" : $"'{keyword}'";
+                    Problem(Overlaps(keywordStart, equals) ? "query" : keyword,
+                        $"{shown} is not a PostgreSQL connection parameter" +
+                        (suggestion is null ? "; see the list of supported URL parameters in the README" : $"; did you mean '{suggestion}'?"));
+                    continue;
+                }
+
+                parameters.Set(keyword, value, Source(keyword), mayHoldSecret: Overlaps(equals + 1, segmentEnd));
+            }
+        }
+
+        private string QueryKeyName(int start, int end)
+            => end > start && !Overlaps(start, end) && end - start <= 40 ? uri[start..end] : "query";
+
+        private void Store(string keyword, int start, int end) => StoreValue(keyword, uri[start..end], start, end);
+
+        private void StoreValue(string keyword, string raw, int start, int end)
+        {
+            if (PercentDecoding.TryDecode(raw, out var value, out var error))
+            {
+                parameters.Set(keyword, value, Source(keyword), mayHoldSecret: keyword != "user" && Overlaps(start, end));
+            }
+            else
+            {
+                Problem(keyword, (keyword == "password" ? "the password " : $"the {Describe(keyword)} ") + error);
+            }
+        }
+
+        private static string Describe(string keyword) => keyword switch
+        {
+            "dbname" => "database name",
+            "user" => "user name",
+            "host" => "host list",
+            "port" => "port list",
+            _ => keyword,
+        };
+
+        private static bool IsPortList(string ports)
+        {
+            foreach (var item in ports.Split(','))
+            {
+                if (item.Length > 0 && item.AsSpan().Trim().IndexOfAnyExceptInRange('0', '9') >= 0)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private bool Overlaps(int start, int end) => _secretEnd >= 0 && start < _secretEnd && end > _secretStart;
+
+        private string Quote(int start, int end) => Overlaps(start, end) ? "(not shown)" : $"'{uri[start..end]}'";
+
+        private SettingSource Source(string keyword) => new(SettingSourceKind.Url, keyword, origin?.ToString() ?? (urlKey == "url" ? null : urlKey));
+
+        private void Problem(string keyword, string message) => problems.Add(keyword, Source(keyword), message);
+    }
+}

@@ -1,0 +1,176 @@
+using System.Data.Common;
+using System.Globalization;
+using Npgsql;
+
+namespace PgSecureConnect.Parsing;
+
+/// <summary>
+/// Reads an Npgsql connection string (<c>Host=db1;Database=orders;Username=app</c>), as found in
+/// <c>ConnectionStrings:Default</c>, into libpq keywords, so the same validation and SSL policy apply. Npgsql keywords
+/// with no libpq counterpart are reported with the way to set them instead.
+/// </summary>
+internal static class NpgsqlConnectionStringReader
+{
+    // Npgsql keyword (lower case, without spaces) → libpq keyword.
+    private static readonly Dictionary<string, string> Keywords = new(StringComparer.Ordinal)
+    {
+        ["host"] = "host",
+        ["server"] = "host",
+        ["port"] = "port",
+        ["database"] = "dbname",
+        ["db"] = "dbname",
+        ["username"] = "user",
+        ["user"] = "user",
+        ["userid"] = "user",
+        ["uid"] = "user",
+        ["password"] = "password",
+        ["psw"] = "password",
+        ["pwd"] = "password",
+        ["passfile"] = "passfile",
+        ["sslmode"] = "sslmode",
+        ["rootcertificate"] = "sslrootcert",
+        ["sslcertificate"] = "sslcert",
+        ["sslkey"] = "sslkey",
+        ["sslpassword"] = "sslpassword",
+        ["sslnegotiation"] = "sslnegotiation",
+        ["channelbinding"] = "channel_binding",
+        ["requireauth"] = "require_auth",
+        ["gssencryptionmode"] = "gssencmode",
+        ["kerberosservicename"] = "krbsrvname",
+        ["krbsrvname"] = "krbsrvname",
+        ["applicationname"] = "application_name",
+        ["timeout"] = "connect_timeout",
+        ["options"] = "options",
+        ["searchpath"] = "schema",
+        ["clientencoding"] = "client_encoding",
+        ["targetsessionattributes"] = "target_session_attrs",
+        ["loadbalancehosts"] = "load_balance_hosts",
+        ["tcpkeepalive"] = "keepalives",
+        ["tcpkeepalivetime"] = "keepalives_idle",
+        ["tcpkeepaliveinterval"] = "keepalives_interval",
+        ["minimumpoolsize"] = "pool_min_conns",
+        ["minpoolsize"] = "pool_min_conns",
+        ["maximumpoolsize"] = "pool_max_conns",
+        ["maxpoolsize"] = "pool_max_conns",
+        ["connectionidlelifetime"] = "pool_max_conn_idle_time",
+        ["connectionlifetime"] = "pool_max_conn_lifetime",
+        ["loadbalancetimeout"] = "pool_max_conn_lifetime",
+        ["persistsecurityinfo"] = string.Empty,
+    };
+
+    /// <summary>An Npgsql string separates its pairs with <c>;</c>, which libpq strings never need outside quotes.</summary>
+    public static bool LooksLikeNpgsqlForm(string text)
+    {
+        var inQuote = false;
+        foreach (var c in text)
+        {
+            if (c == '\'' || c == '"')
+            {
+                inQuote = !inQuote;
+            }
+            else if (c == ';' && !inQuote)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static ConnectionParameters Parse(string text, string key, SettingSource? origin, ProblemList problems)
+    {
+        var parameters = new ConnectionParameters();
+        var raw = new DbConnectionStringBuilder();
+        try
+        {
+            raw.ConnectionString = text;
+        }
+        catch (ArgumentException)
+        {
+            problems.Add(key, origin, "is not a valid Npgsql connection string (Key=Value pairs separated by ';'; quote values that contain ';' with double quotes)");
+            return parameters;
+        }
+
+        var location = origin?.ToString() ?? (key == "url" ? null : key);
+        foreach (string rawKey in raw.Keys)
+        {
+            var value = Convert.ToString(raw[rawKey], CultureInfo.InvariantCulture) ?? string.Empty;
+            var normalized = rawKey.Replace(" ", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
+            if (!Keywords.TryGetValue(normalized, out var keyword))
+            {
+                problems.Add(rawKey, origin, IsNpgsqlKeyword(rawKey)
+                    ? $"the Npgsql setting '{rawKey}' has no libpq equivalent and is not read from connection strings here; set it in code with ConnectionFactoryOptions.ConfigureDataSource (builder => builder.ConnectionStringBuilder...)"
+                    : $"'{rawKey}' is not an Npgsql connection string keyword");
+                continue;
+            }
+
+            if (keyword.Length == 0)
+            {
+                continue;
+            }
+
+            var source = new SettingSource(SettingSourceKind.Url, rawKey, location);
+            var converted = ToLibpqValue(keyword, value);
+            if (keyword == "host" && converted.Contains(':', StringComparison.Ordinal))
+            {
+                parameters.Set("host", converted, source);
+                HostListSyntax.SplitEmbeddedPorts(parameters, problems);
+                continue;
+            }
+
+            parameters.Set(keyword, converted, source);
+        }
+
+        return parameters;
+    }
+
+    private static bool IsNpgsqlKeyword(string keyword)
+    {
+        try
+        {
+            return new NpgsqlConnectionStringBuilder().ContainsKey(keyword);
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Npgsql spells enum values in PascalCase (<c>VerifyFull</c>, <c>PreferStandby</c>); libpq in kebab case.</summary>
+    private static string ToLibpqValue(string keyword, string value)
+    {
+        var compact = value.Replace("-", string.Empty, StringComparison.Ordinal).Replace("_", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
+        return keyword switch
+        {
+            "sslmode" => compact switch
+            {
+                "verifyca" => "verify-ca",
+                "verifyfull" => "verify-full",
+                _ => compact,
+            },
+            "target_session_attrs" => compact switch
+            {
+                "readwrite" => "read-write",
+                "readonly" => "read-only",
+                "preferstandby" => "prefer-standby",
+                "preferprimary" => "prefer-primary",
+                _ => compact,
+            },
+            "channel_binding" or "gssencmode" or "sslnegotiation" => compact,
+            "load_balance_hosts" => compact is "true" or "yes" or "1" ? "random" : "disable",
+            "keepalives" => compact is "true" or "yes" or "1" ? "1" : "0",
+            "require_auth" => string.Join(',', value.Split(',').Select(m => m.Trim() switch
+            {
+                var negated when negated.StartsWith('!') => "!" + RequireAuthName(negated[1..]),
+                var method => RequireAuthName(method),
+            })),
+            _ => value,
+        };
+    }
+
+    private static string RequireAuthName(string npgsqlName) => npgsqlName.ToLowerInvariant() switch
+    {
+        "scramsha256" => "scram-sha-256",
+        var other => other,
+    };
+}

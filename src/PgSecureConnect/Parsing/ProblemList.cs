@@ -1,0 +1,25 @@
+namespace PgSecureConnect.Parsing;
+
+/// <summary>Collects every configuration problem so they can be reported in one go.</summary>
+internal sealed class ProblemList
+{
+    private List<ConfigurationProblem>? _problems;
+
+    public bool HasProblems => _problems is { Count: > 0 };
+
+    public int Count => _problems?.Count ?? 0;
+
+    public void Add(string key, SettingSource? source, string message)
+        => (_problems ??= []).Add(new ConfigurationProblem(key, source, message));
+
+    public void AddRange(IEnumerable<ConfigurationProblem> problems)
+        => (_problems ??= []).AddRange(problems);
+
+    public void ThrowIfAny()
+    {
+        if (HasProblems)
+        {
+            throw new ConnectionConfigurationException(_problems!.ToArray());
+        }
+    }
+}

@@ -1,6 +1,0 @@
-namespace PgSecureConnect;
-
-/// <summary>Placeholder.</summary>
-public static class Placeholder
-{
-}

@@ -1,7 +1,0 @@
-namespace PgSecureConnect.Tests;
-
-public class PlaceholderTests
-{
-    [Fact]
-    public void Works() => typeof(Placeholder).Should().NotBeNull();
-}
