@@ -42,10 +42,17 @@ public sealed partial class PostgresTestBed : IAsyncDisposable, IDisposable
     /// <summary>The CA and client certificate files of this test bed.</summary>
     public TestCertificates Certificates { get; }
 
-    /// <summary>This test bed's temporary directory (<c>/tmp/pgsecure-testbed-PID-RANDOM</c>): servers, PgBouncers, certificates. Deleted on disposal.</summary>
+    /// <summary>
+    /// This test bed's temporary directory, <c>/dev/shm/pgsecure-testbed-PID-RANDOM</c> (tmpfs, when it has 2 GB free),
+    /// else under <c>/tmp</c>, or under the directory named by the <c>PGSECURE_TESTBED_DIR</c> environment variable:
+    /// servers, PgBouncers, certificates. Deleted on disposal.
+    /// </summary>
     public string RootDirectory { get; }
 
-    /// <summary>How long making the template cluster (initdb, once per process) took; zero when an earlier test bed of this process made it.</summary>
+    /// <summary>
+    /// How long making the template cluster (initdb and the test roles) took; zero when a test bed alive in this process had
+    /// made it already (the template lives while any test bed of the process does).
+    /// </summary>
     public TimeSpan TemplateCreationTime { get; private init; }
 
     internal ServerUser ServerUser { get; }
@@ -66,14 +73,14 @@ public sealed partial class PostgresTestBed : IAsyncDisposable, IDisposable
         await Task.Run(LeftoverSweeper.SweepOnce, cancellationToken).ConfigureAwait(false);
         var serverUser = await ServerUser.DetectAsync(cancellationToken).ConfigureAwait(false);
 
-        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-        var template = await ClusterTemplate.GetAsync(installation, serverUser, cancellationToken).ConfigureAwait(false);
-        var templateTime = stopwatch.Elapsed > TimeSpan.FromMilliseconds(200) ? template.InitDuration : TimeSpan.Zero;
+        var (template, created) = await ClusterTemplate.AcquireAsync(installation, serverUser, cancellationToken).ConfigureAwait(false);
+        var templateTime = created ? template.InitDuration : TimeSpan.Zero;
 
-        var root = RunDirectory.Create(string.Empty);
+        string? root = null;
         CertificateFactory? factory = null;
         try
         {
+            root = RunDirectory.Create(string.Empty);
             factory = new CertificateFactory();
             var certificatesDirectory = Path.Combine(root, "certs");
             Directory.CreateDirectory(certificatesDirectory);
@@ -92,7 +99,12 @@ public sealed partial class PostgresTestBed : IAsyncDisposable, IDisposable
         catch
         {
             factory?.Dispose();
-            LeftoverSweeper.TryDeleteDirectory(root);
+            if (root is not null)
+            {
+                LeftoverSweeper.TryDeleteDirectory(root);
+            }
+
+            ClusterTemplate.Release();
             throw;
         }
     }
@@ -303,6 +315,7 @@ public sealed partial class PostgresTestBed : IAsyncDisposable, IDisposable
         LeftoverSweeper.StopProcessesIn(RootDirectory);
         LeftoverSweeper.TryDeleteDirectory(RootDirectory);
         Certificates.Factory.Dispose();
+        ClusterTemplate.Release();
     }
 
     /// <inheritdoc cref="Dispose" />

@@ -17,6 +17,7 @@ internal sealed class ClusterTemplate
     private const string PasswordAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private static ClusterTemplate? current;
+    private static int leases;
 
     private ClusterTemplate(string runDirectory, string dataDirectory, string password, string md5Password, TimeSpan initDuration)
     {
@@ -37,20 +38,25 @@ internal sealed class ClusterTemplate
 
     public TimeSpan InitDuration { get; }
 
-    /// <summary>The process-wide template, made on first use (a failed attempt is retried on the next call).</summary>
-    public static async Task<ClusterTemplate> GetAsync(PostgresInstallation installation, ServerUser user, CancellationToken cancellationToken)
+    /// <summary>
+    /// The process-wide template, made on first use (a failed attempt is retried on the next call). Each caller holds a lease
+    /// until <see cref="Release"/>; when the last lease goes, the template is deleted (a later caller makes a new one).
+    /// </summary>
+    public static async Task<(ClusterTemplate Template, bool Created)> AcquireAsync(PostgresInstallation installation, ServerUser user, CancellationToken cancellationToken)
     {
         await Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (current is not null && current.BinDirectory == installation.BinDirectory && Directory.Exists(current.DataDirectory))
+            var created = false;
+            if (current is null || current.BinDirectory != installation.BinDirectory || !Directory.Exists(current.DataDirectory))
             {
-                return current;
+                TestBedRegistry.EnsureProcessExitHook();
+                current = await CreateAsync(installation, user, cancellationToken).ConfigureAwait(false);
+                created = true;
             }
 
-            current = await CreateAsync(installation, user, cancellationToken).ConfigureAwait(false);
-            TestBedRegistry.EnsureProcessExitHook();
-            return current;
+            leases++;
+            return (current, created);
         }
         finally
         {
@@ -58,8 +64,43 @@ internal sealed class ClusterTemplate
         }
     }
 
-    /// <summary>Forgets and deletes the template (process exit).</summary>
+    /// <summary>Gives a lease back; the last one deletes the template.</summary>
+    public static void Release()
+    {
+        Gate.Wait();
+        try
+        {
+            if (--leases <= 0)
+            {
+                leases = 0;
+                DeleteCurrentCore();
+            }
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    /// <summary>Deletes the template whatever the leases (process exit).</summary>
     public static void DeleteCurrent()
+    {
+        // Bounded: at process exit a start may still hold the gate; deleting anyway is what exit wants.
+        var entered = Gate.Wait(TimeSpan.FromSeconds(5));
+        try
+        {
+            DeleteCurrentCore();
+        }
+        finally
+        {
+            if (entered)
+            {
+                Gate.Release();
+            }
+        }
+    }
+
+    private static void DeleteCurrentCore()
     {
         var template = current;
         current = null;
@@ -88,6 +129,7 @@ internal sealed class ClusterTemplate
                 "--auth=trust",
                 "--encoding=UTF8",
                 "--locale=C",
+                "--wal-segsize=1", // 1 MB instead of 16 MB of WAL in every copy
                 "--no-sync");
             await ProcessRunner.RunCheckedAsync(user.Wrap(initdb), TimeSpan.FromMinutes(3), cancellationToken).ConfigureAwait(false);
 

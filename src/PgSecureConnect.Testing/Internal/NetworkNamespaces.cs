@@ -107,7 +107,7 @@ internal static partial class NetworkNamespaces
 
     private static async Task<FileStream> AcquireMachineLockAsync(CancellationToken cancellationToken)
     {
-        var path = Path.Combine(RunDirectory.BaseDirectory, "pgsecure-netns.lock");
+        var path = Directory.Exists("/run/lock") ? "/run/lock/pgsecure-netns.lock" : "/tmp/pgsecure-netns.lock"; // one place for every run
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
