@@ -112,7 +112,7 @@ internal static class ConnectionParameterCatalog
             }
         }
 
-        var allowed = Math.Max(1, Math.Min(3, lowered.Length / 3));
+        var allowed = lowered.Length <= 3 ? 1 : lowered.Length <= 8 ? 2 : 3;
         return bestDistance <= allowed ? best : null;
     }
 

@@ -36,7 +36,7 @@ internal static class KeywordValueParser
             if (p >= text.Length || text[p] != '=')
             {
                 problems.Add(key, origin, afterSecret
-                    ? "a word after the password has no '=' after it; if the password contains spaces, quote it: password='my secret'"
+                    ? "a word after the password has no '=' after it; if the password contains spaces, quote it: password='two words'"
                     : $"the word at position {nameStart + 1} has no '=' after it; write keyword=value pairs separated by spaces, and quote values that contain spaces: dbname='my db'");
                 return parameters;
             }
