@@ -91,10 +91,12 @@ public sealed class PgBouncerServer : IAsyncDisposable, IDisposable
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"PgBouncer {Host}:{Port} -> {Backend.Host}:{Backend.Port}");
 
-    internal static string FindExecutable()
+    internal static string FindExecutable() =>
+        FindExecutable((Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Concat(SearchDirectories));
+
+    internal static string FindExecutable(IEnumerable<string> directories)
     {
-        var path = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
-        var searched = path.Concat(SearchDirectories).Distinct(StringComparer.Ordinal).ToList();
+        var searched = directories.Distinct(StringComparer.Ordinal).ToList();
         var found = searched.Select(d => Path.Combine(d, "pgbouncer")).FirstOrDefault(File.Exists);
         return found ?? throw new PostgresTestBedException(
             $"PgBouncer is not installed: no 'pgbouncer' in {string.Join(", ", searched)}. " +

@@ -142,7 +142,7 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
                 "-m", mode == StopMode.Immediate ? "immediate" : "fast",
                 "-w",
                 "-t", ((int)PgCtlTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture));
-            var result = await ProcessRunner.RunAsync(bed.ServerUser.Wrap(stop), CommandTimeout, cancellationToken).ConfigureAwait(false);
+            var result = await RunPgCtlAsync(bed.ServerUser.Wrap(stop), cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded && IsRunning)
             {
                 throw Failure($"pg_ctl stop -m {mode} failed: {result.Diagnostics}");
@@ -247,7 +247,7 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
                 "-D", DataDirectory,
                 "-w",
                 "-t", ((int)PgCtlTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture));
-            var result = await ProcessRunner.RunAsync(bed.ServerUser.Wrap(promote), CommandTimeout, cancellationToken).ConfigureAwait(false);
+            var result = await RunPgCtlAsync(bed.ServerUser.Wrap(promote), cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)
             {
                 throw Failure($"pg_ctl promote failed: {result.Diagnostics}");
@@ -426,7 +426,7 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
                 command = command.InNetworkNamespace(networkNamespace.Name);
             }
 
-            var result = await ProcessRunner.RunAsync(command, CommandTimeout, cancellationToken).ConfigureAwait(false);
+            var result = await RunPgCtlAsync(command, cancellationToken).ConfigureAwait(false);
             var info = PostmasterPidFile.Read(DataDirectory);
             if (result.Succeeded && info is not null && info.IsPostmasterAlive)
             {
@@ -500,6 +500,19 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     /// <summary>An exception for this server whose message ends with the server's log tail.</summary>
     internal PostgresTestBedException Failure(string message) =>
         new($"{message}. Server {this}.{LogFile.Describe(LogFilePath)}");
+
+    /// <summary>Runs a pg_ctl command; if even its own -t limit fails to end it, the timeout error gets the server's log tail.</summary>
+    private async Task<ProcessResult> RunPgCtlAsync(CommandLine command, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ProcessRunner.RunAsync(command, CommandTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresTestBedException exception)
+        {
+            throw new PostgresTestBedException($"{exception.Message}{Environment.NewLine}Server {this}.{LogFile.Describe(LogFilePath)}", exception);
+        }
+    }
 
     private static string QuoteSetting(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 

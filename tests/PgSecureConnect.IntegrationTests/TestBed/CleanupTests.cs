@@ -78,6 +78,19 @@ public sealed class CleanupTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Sweep_deletes_network_namespaces_of_dead_runs()
+    {
+        // Named like the test bed's own namespaces, but with a start time that is not this process's: its owner is "dead".
+        var name = $"pgsecure-{Environment.ProcessId}-1-{Random.Shared.Next(100000, 999999)}";
+        await RunAsync("ip", "netns", "add", name);
+        (await RunAsync("ip", "netns", "list")).Should().Contain(name);
+
+        LeftoverSweeper.Sweep();
+
+        (await RunAsync("ip", "netns", "list")).Should().NotContain(name);
+    }
+
+    [Fact]
     public async Task Sweep_leaves_directories_of_live_runs_alone()
     {
         await using var bed = await PostgresTestBed.StartAsync();

@@ -101,8 +101,41 @@ public sealed class FaultTests(TestBedFixture fixture, ITestOutputHelper output)
         }
 
         server.IsFrozen.Should().BeFalse();
-        (await Connect.ScalarAsync<int>(open, "SELECT 1")).Should().Be(1);
+        (await Connect.ScalarAsync<int>(open, "SELECT 1")).Should().Be(1, "a session opened before the freeze carries on after the thaw");
         (await Connect.QueryAsync<int>(Connect.To(server), "SELECT 2")).Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Command_on_a_frozen_server_times_out_and_breaks_the_connection()
+    {
+        await using var server = await fixture.TestBed.StartServerAsync();
+        var builder = Connect.To(server);
+        builder.CommandTimeout = 1;
+        builder.CancellationTimeout = 500;
+        builder.Timeout = 3;
+        await using var connection = await Connect.OpenAsync(builder);
+
+        server.Freeze();
+        Exception exception;
+        TimeSpan elapsed;
+        try
+        {
+            (exception, elapsed) = await Connect.FailureOf(() => Connect.ScalarAsync<int>(connection, "SELECT 1"));
+        }
+        finally
+        {
+            server.Thaw();
+        }
+
+        // Measured with Npgsql 10: the command fails after CommandTimeout + Timeout (here 1 s + 3 s), not CommandTimeout +
+        // CancellationTimeout: after the command timeout Npgsql sends a cancel request over a new connection, which the
+        // kernel accepts but the frozen postmaster never reads, and that wait is bounded by the connect Timeout. Then it
+        // breaks the connection. (With the default Timeout of 15 s a 1 s command takes 16 s to fail.)
+        output.WriteLine($"Command against the frozen server failed after {elapsed.TotalMilliseconds:0} ms: {exception.GetType().Name}: {exception.Message}; connection state {connection.State}");
+        exception.Should().BeAssignableTo<NpgsqlException>();
+        exception.Chain().Should().Contain(e => e is TimeoutException);
+        elapsed.Should().BeGreaterThan(TimeSpan.FromSeconds(3.5)).And.BeLessThan(TimeSpan.FromSeconds(20));
+        connection.State.Should().NotBe(System.Data.ConnectionState.Open);
     }
 
     [Fact]

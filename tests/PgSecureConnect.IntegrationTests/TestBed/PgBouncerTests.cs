@@ -50,6 +50,15 @@ public sealed class PgBouncerTests(TestBedFixture fixture, ITestOutputHelper out
     }
 
     [Fact]
+    public void Missing_pgbouncer_is_reported_with_how_to_install_it()
+    {
+        var find = () => PgBouncerServer.FindExecutable(["/nonexistent/sbin", "/nonexistent/bin"]);
+
+        find.Should().Throw<PostgresTestBedException>()
+            .WithMessage("*not installed*/nonexistent/sbin*apt-get install pgbouncer*");
+    }
+
+    [Fact]
     public async Task Pgbouncer_offers_tls_to_clients_when_asked()
     {
         var backend = await fixture.GetSharedServerAsync();
