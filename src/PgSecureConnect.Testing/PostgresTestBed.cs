@@ -104,7 +104,7 @@ public sealed partial class PostgresTestBed : IAsyncDisposable, IDisposable
                 LeftoverSweeper.TryDeleteDirectory(root);
             }
 
-            ClusterTemplate.Release();
+            ClusterTemplate.Release(template);
             throw;
         }
     }
@@ -315,7 +315,7 @@ public sealed partial class PostgresTestBed : IAsyncDisposable, IDisposable
         LeftoverSweeper.StopProcessesIn(RootDirectory);
         LeftoverSweeper.TryDeleteDirectory(RootDirectory);
         Certificates.Factory.Dispose();
-        ClusterTemplate.Release();
+        ClusterTemplate.Release(Template);
     }
 
     /// <inheritdoc cref="Dispose" />

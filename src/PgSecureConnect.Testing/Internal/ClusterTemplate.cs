@@ -5,8 +5,9 @@ using System.Text;
 namespace PgSecureConnect.Testing.Internal;
 
 /// <summary>
-/// The data directory every test server is copied from: <c>initdb</c> runs once per process, then single-user mode
-/// creates the test roles and database. Copying it (about 40 MB) takes well under 100 ms; initdb takes about a second.
+/// The data directory every test server is copied from: <c>initdb</c> runs once per process (while any test bed lives),
+/// then single-user mode creates the test roles and database. Copying it (about 30 MB) to tmpfs takes well under 100 ms;
+/// initdb takes about a second.
 /// </summary>
 internal sealed class ClusterTemplate
 {
@@ -16,17 +17,21 @@ internal sealed class ClusterTemplate
 
     private const string PasswordAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     private static readonly SemaphoreSlim Gate = new(1, 1);
-    private static ClusterTemplate? current;
-    private static int leases;
 
-    private ClusterTemplate(string runDirectory, string dataDirectory, string password, string md5Password, TimeSpan initDuration)
+    /// <summary>The live templates, one per server installation (bin directory), with their lease counts.</summary>
+    private static readonly Dictionary<string, (ClusterTemplate Template, int Leases)> Templates = new(StringComparer.Ordinal);
+
+    private ClusterTemplate(string binDirectory, string runDirectory, string dataDirectory, string password, string md5Password, TimeSpan initDuration)
     {
+        BinDirectory = binDirectory;
         RunDirectory = runDirectory;
         DataDirectory = dataDirectory;
         Password = password;
         Md5Password = md5Password;
         InitDuration = initDuration;
     }
+
+    public string BinDirectory { get; }
 
     public string RunDirectory { get; }
 
@@ -39,8 +44,9 @@ internal sealed class ClusterTemplate
     public TimeSpan InitDuration { get; }
 
     /// <summary>
-    /// The process-wide template, made on first use (a failed attempt is retried on the next call). Each caller holds a lease
-    /// until <see cref="Release"/>; when the last lease goes, the template is deleted (a later caller makes a new one).
+    /// The process-wide template of this installation, made on first use (a failed attempt is retried on the next call).
+    /// Each caller holds a lease until <see cref="Release"/>; when the last lease goes, the template is deleted
+    /// (a later caller makes a new one).
     /// </summary>
     public static async Task<(ClusterTemplate Template, bool Created)> AcquireAsync(PostgresInstallation installation, ServerUser user, CancellationToken cancellationToken)
     {
@@ -48,15 +54,15 @@ internal sealed class ClusterTemplate
         try
         {
             var created = false;
-            if (current is null || current.BinDirectory != installation.BinDirectory || !Directory.Exists(current.DataDirectory))
+            if (!Templates.TryGetValue(installation.BinDirectory, out var entry) || !Directory.Exists(entry.Template.DataDirectory))
             {
                 TestBedRegistry.EnsureProcessExitHook();
-                current = await CreateAsync(installation, user, cancellationToken).ConfigureAwait(false);
+                entry = (await CreateAsync(installation, user, cancellationToken).ConfigureAwait(false), entry.Leases);
                 created = true;
             }
 
-            leases++;
-            return (current, created);
+            Templates[installation.BinDirectory] = (entry.Template, entry.Leases + 1);
+            return (entry.Template, created);
         }
         finally
         {
@@ -65,15 +71,22 @@ internal sealed class ClusterTemplate
     }
 
     /// <summary>Gives a lease back; the last one deletes the template.</summary>
-    public static void Release()
+    public static void Release(ClusterTemplate template)
     {
         Gate.Wait();
         try
         {
-            if (--leases <= 0)
+            if (Templates.TryGetValue(template.BinDirectory, out var entry) && ReferenceEquals(entry.Template, template))
             {
-                leases = 0;
-                DeleteCurrentCore();
+                if (entry.Leases <= 1)
+                {
+                    Templates.Remove(template.BinDirectory);
+                    LeftoverSweeper.TryDeleteDirectory(template.RunDirectory);
+                }
+                else
+                {
+                    Templates[template.BinDirectory] = (template, entry.Leases - 1);
+                }
             }
         }
         finally
@@ -82,14 +95,19 @@ internal sealed class ClusterTemplate
         }
     }
 
-    /// <summary>Deletes the template whatever the leases (process exit).</summary>
-    public static void DeleteCurrent()
+    /// <summary>Deletes every template whatever the leases (process exit).</summary>
+    public static void DeleteAll()
     {
         // Bounded: at process exit a start may still hold the gate; deleting anyway is what exit wants.
         var entered = Gate.Wait(TimeSpan.FromSeconds(5));
         try
         {
-            DeleteCurrentCore();
+            foreach (var (template, _) in Templates.Values.ToList())
+            {
+                LeftoverSweeper.TryDeleteDirectory(template.RunDirectory);
+            }
+
+            Templates.Clear();
         }
         finally
         {
@@ -99,18 +117,6 @@ internal sealed class ClusterTemplate
             }
         }
     }
-
-    private static void DeleteCurrentCore()
-    {
-        var template = current;
-        current = null;
-        if (template is not null)
-        {
-            LeftoverSweeper.TryDeleteDirectory(template.RunDirectory);
-        }
-    }
-
-    private string BinDirectory { get; init; } = string.Empty;
 
     public static string NewPassword() => RandomNumberGenerator.GetString(PasswordAlphabet, 24);
 
@@ -159,10 +165,7 @@ internal sealed class ClusterTemplate
                     $"Creating the test roles in the template cluster failed (exit code {result.ExitCode}):{Environment.NewLine}{result.StandardError}{result.StandardOutput}"));
             }
 
-            return new ClusterTemplate(runDirectory, dataDirectory, password, md5Password, stopwatch.Elapsed)
-            {
-                BinDirectory = installation.BinDirectory,
-            };
+            return new ClusterTemplate(installation.BinDirectory, runDirectory, dataDirectory, password, md5Password, stopwatch.Elapsed);
         }
         catch
         {

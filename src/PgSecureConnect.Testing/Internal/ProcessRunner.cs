@@ -31,8 +31,15 @@ internal static class ProcessRunner
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
         if (standardInput is not null)
         {
-            await process.StandardInput.WriteAsync(standardInput).ConfigureAwait(false);
-            process.StandardInput.Close();
+            try
+            {
+                await process.StandardInput.WriteAsync(standardInput).ConfigureAwait(false);
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // The process exited before reading all its input (broken pipe): its exit code and stderr tell why.
+            }
         }
 
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

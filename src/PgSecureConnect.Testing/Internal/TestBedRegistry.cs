@@ -58,6 +58,6 @@ internal static class TestBedRegistry
             bed.Dispose();
         }
 
-        ClusterTemplate.DeleteCurrent();
+        ClusterTemplate.DeleteAll();
     }
 }
