@@ -13,6 +13,13 @@ internal static class TransientFailureClassifier
 {
     public static FailureClassification Classify(Exception exception)
     {
+        if (exception is NpgsqlException { InnerException: AggregateException aggregate } && aggregate.InnerExceptions.Count > 0)
+        {
+            // Npgsql's multi-host "Unable to connect to a suitable host": transient only if every inner failure is.
+            var inner = aggregate.InnerExceptions.Select(Classify).ToList();
+            return inner.All(c => c.IsTransient) ? inner[^1] : inner.First(c => !c.IsTransient);
+        }
+
         var postgres = Find<PostgresException>(exception);
         if (postgres is not null)
         {
@@ -70,13 +77,6 @@ internal static class TransientFailureClassifier
         {
             // The server closed the connection during startup (shutting down, or killed).
             return new(ConnectionFailureKind.Unreachable, ConnectionPhase.Connect, "the server closed the connection: " + FirstLine(exception.GetBaseException().Message), HostDown: true);
-        }
-
-        if (exception is NpgsqlException { InnerException: AggregateException aggregate } && aggregate.InnerExceptions.Count > 0)
-        {
-            // Npgsql's multi-host "Unable to connect to a suitable host": transient only if every inner failure is.
-            var inner = aggregate.InnerExceptions.Select(Classify).ToList();
-            return inner.All(c => c.IsTransient) ? inner[^1] : inner.First(c => !c.IsTransient);
         }
 
         if (message.Contains("No suitable host", StringComparison.OrdinalIgnoreCase))
