@@ -137,6 +137,6 @@ internal static partial class RunDirectory
         return found;
     }
 
-    [GeneratedRegex(@"^pgsecure-testbed-(\d+)-[a-z]*[0-9a-f]+$")]
+    [GeneratedRegex(@"^pgsecure-testbed-(\d+)-(?:[a-z]+-)?[0-9a-f]+$")]
     private static partial Regex NamePattern();
 }

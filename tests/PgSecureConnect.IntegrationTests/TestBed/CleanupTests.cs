@@ -78,6 +78,19 @@ public sealed class CleanupTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Sweep_deletes_a_dead_runs_template_directory()
+    {
+        // The shape of a template directory (pgsecure-testbed-PID-template-HEX) whose owner is "dead" (wrong start time).
+        var directory = Path.Combine(RunDirectory.BaseDirectory, $"pgsecure-testbed-{Environment.ProcessId}-template-{Random.Shared.Next(0x100000, 0xFFFFFF):x}");
+        Directory.CreateDirectory(Path.Combine(directory, "data"));
+        await File.WriteAllTextAsync(Path.Combine(directory, RunDirectory.OwnerFileName), $"{Environment.ProcessId} 1\n");
+
+        LeftoverSweeper.Sweep().Should().Contain(directory);
+
+        Directory.Exists(directory).Should().BeFalse();
+    }
+
+    [Fact]
     public async Task Sweep_deletes_network_namespaces_of_dead_runs()
     {
         // Named like the test bed's own namespaces, but with a start time that is not this process's: its owner is "dead".
