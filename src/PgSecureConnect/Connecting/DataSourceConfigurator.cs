@@ -1,4 +1,3 @@
-using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -39,10 +38,14 @@ internal sealed class DataSourceConfigurator
     private NpgsqlDataSourceBuilder Configure(IReadOnlyList<ServerEndpoint> servers, bool includeTargetSessionAttributes, HostState? host)
     {
         var connectionString = NpgsqlSettingsWriter.ToBuilder(_settings, servers, includeTargetSessionAttributes);
-        if (_rootCertificates is not null)
+        var effective = _settings.SslMode ?? SslMode.Prefer;
+
+        // Verification is done by ServerCertificateValidator with the root certificates read once above: Npgsql does
+        // not allow a validation callback with VerifyCA/VerifyFull, and would read a RootCertificate path per connection.
+        connectionString.RootCertificate = null;
+        if (effective is SslMode.VerifyCA or SslMode.VerifyFull)
         {
-            // Given to the builder as certificates, read once; a path would be read for every physical connection.
-            connectionString.RootCertificate = null;
+            connectionString.SslMode = SslMode.Require;
         }
 
         var builder = new NpgsqlDataSourceBuilder(connectionString.ConnectionString);
@@ -51,48 +54,37 @@ internal sealed class DataSourceConfigurator
             builder.UseLoggerFactory(loggerFactory);
         }
 
-        if (_rootCertificates is not null)
+        if (effective != SslMode.Disable)
         {
-            builder.UseRootCertificates(_rootCertificates);
+            var validator = new ServerCertificateValidator(effective, _rootCertificates)
+            {
+                Rejected = host is null ? null : (_, reason) => host.LastCertificateFailure = reason,
+            };
+            var protocols = TlsProtocols(_settings);
+            builder.UseSslClientAuthenticationOptionsCallback(authentication =>
+            {
+                authentication.RemoteCertificateValidationCallback = validator.Validate;
+                if (protocols is { } enabled)
+                {
+                    authentication.EnabledSslProtocols = enabled;
+                }
+            });
         }
 
-        var protocols = TlsProtocols(_settings);
-        builder.UseSslClientAuthenticationOptionsCallback(authentication =>
-        {
-            if (protocols is { } enabled)
-            {
-                authentication.EnabledSslProtocols = enabled;
-            }
-
-            if (host is not null && authentication.RemoteCertificateValidationCallback is { } validate)
-            {
-                // Keep Npgsql's verification and remember why it failed: .NET's own message only says "rejected".
-                authentication.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
-                {
-                    var accepted = validate(sender, certificate, chain, errors);
-                    host.LastCertificateFailure = accepted ? null : CertificateFailure.Describe(certificate, chain, errors, host.Server.Host, _rootCertificates);
-                    return accepted;
-                };
-            }
-        });
-
         _options.ConfigureDataSource?.Invoke(builder);
-        CheckCallerChanges(builder.ConnectionStringBuilder, servers);
+        CheckCallerChanges(builder.ConnectionStringBuilder, servers, connectionString.SslMode);
         return builder;
     }
 
     /// <summary><see cref="ConnectionFactoryOptions.ConfigureDataSource"/> may not weaken what the policy decided.</summary>
-    private void CheckCallerChanges(NpgsqlConnectionStringBuilder configured, IReadOnlyList<ServerEndpoint> servers)
+    private void CheckCallerChanges(NpgsqlConnectionStringBuilder configured, IReadOnlyList<ServerEndpoint> servers, SslMode given)
     {
-        if (_options.SslPolicy == SslPolicy.AllowInsecure || servers.All(s => s.IsLocal) || configured.SslMode == _settings.SslMode)
+        if (_options.SslPolicy == SslPolicy.AllowInsecure || servers.All(s => s.IsLocal) || configured.SslMode == given)
         {
             return;
         }
 
-        var weaker = _options.SslPolicy == SslPolicy.VerifyFull
-            ? configured.SslMode != SslMode.VerifyFull
-            : SslModeResolver.MayBePlaintext(configured.SslMode);
-        if (weaker)
+        if (SslModeResolver.MayBePlaintext(configured.SslMode))
         {
             throw new ConnectionConfigurationException([new ConfigurationProblem("sslmode", new SettingSource(SettingSourceKind.Policy, "sslmode", "ConnectionFactoryOptions.ConfigureDataSource"),
                 $"ConfigureDataSource set SSL Mode to {configured.SslMode}, which SslPolicy.{_options.SslPolicy} does not allow for remote servers; set the mode in the connection settings, or choose another SslPolicy")]);

@@ -1,69 +1,38 @@
 using System.Globalization;
-using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 
 namespace PgSecureConnect.Security;
 
-/// <summary>
-/// Says in plain words why a server certificate was rejected (wrong host name, untrusted CA, expired), since .NET
-/// only reports that the validation callback rejected it.
-/// </summary>
+/// <summary>Says in plain words why a server certificate was rejected: expired, untrusted CA, or wrong host name.</summary>
 internal static class CertificateFailure
 {
-    public static string Describe(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, string host, X509Certificate2Collection? roots)
+    public static string Describe(X509Certificate2 server, bool chainValid, bool nameValid, string host, bool customRoots)
     {
-        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
-        {
-            return "the server sent no certificate";
-        }
-
-        using var server = new X509Certificate2(certificate);
         var reasons = new List<string>();
         var now = DateTime.Now;
         if (server.NotAfter < now)
         {
-            reasons.Add($"it expired on {server.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)}");
+            reasons.Add($"it expired on {Format(server.NotAfter)}");
         }
         else if (server.NotBefore > now)
         {
-            reasons.Add($"it is not valid before {server.NotBefore.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)}");
+            reasons.Add($"it is not valid before {Format(server.NotBefore)}");
         }
-
-        if (!ChainsTo(server, chain, roots))
+        else if (!chainValid)
         {
-            reasons.Add(roots is null
-                ? "it is not signed by a CA the operating system trusts"
-                : "it is not signed by the CA in sslrootcert");
+            reasons.Add(customRoots
+                ? $"it is not signed by the CA in sslrootcert (issuer: {server.Issuer})"
+                : $"it is not signed by a CA the operating system trusts (issuer: {server.Issuer}); give the CA file in sslrootcert");
         }
 
-        if (!server.MatchesHostname(host, allowWildcards: true, allowCommonName: true))
+        if (!nameValid)
         {
             var names = server.GetNameInfo(X509NameType.DnsName, forIssuer: false);
-            reasons.Add($"it was issued for '{names}', not for '{host}'");
+            reasons.Add($"it was issued for '{names}', not for '{host}' (verify-full checks the host name)");
         }
 
-        return reasons.Count == 0 ? $"the certificate was rejected ({errors})" : "the certificate was rejected: " + string.Join("; ", reasons);
+        return "certificate verification failed: " + string.Join("; ", reasons);
     }
 
-    private static bool ChainsTo(X509Certificate2 server, X509Chain? presented, X509Certificate2Collection? roots)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid;
-        if (roots is not null)
-        {
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        }
-
-        if (presented is not null)
-        {
-            foreach (var element in presented.ChainElements)
-            {
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-            }
-        }
-
-        return chain.Build(server);
-    }
+    private static string Format(DateTime time) => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 }
