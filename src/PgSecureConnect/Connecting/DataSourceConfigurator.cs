@@ -48,6 +48,18 @@ internal sealed class DataSourceConfigurator
             connectionString.SslMode = SslMode.Require;
         }
 
+        // Npgsql's Timeout bounds the first attempt, which runs without a deadline token (no allocation on the fast
+        // path): never let it exceed the overall timeout.
+        var overall = _settings.PoolTimeout ?? _options.Retry.OverallTimeout;
+        if (overall != Timeout.InfiniteTimeSpan)
+        {
+            var overallSeconds = Math.Max(1, (int)Math.Ceiling(overall.TotalSeconds));
+            if (connectionString.Timeout == 0 || connectionString.Timeout > overallSeconds)
+            {
+                connectionString.Timeout = overallSeconds;
+            }
+        }
+
         var builder = new NpgsqlDataSourceBuilder(connectionString.ConnectionString);
         if (_options.LoggerFactory is { } loggerFactory)
         {
