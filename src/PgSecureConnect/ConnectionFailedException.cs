@@ -21,7 +21,7 @@ public sealed class ConnectionFailedException : NpgsqlException
     {
         Attempts = attempts;
         Elapsed = elapsed;
-        Kind = attempts.Count > 0 ? attempts[^1].Kind : ConnectionFailureKind.Other;
+        Kind = DecisiveKind(attempts);
         Hint = HintFor(attempts);
     }
 
@@ -83,6 +83,25 @@ public sealed class ConnectionFailedException : NpgsqlException
         return text.ToString();
     }
 
+    /// <summary>
+    /// The kind that explains the failure best: the error that stopped the retries, else a server of the wrong kind
+    /// (during a failover the other servers are typically just down), else the last error.
+    /// </summary>
+    private static ConnectionFailureKind DecisiveKind(IReadOnlyList<ConnectionAttempt> attempts)
+    {
+        if (attempts.Count == 0)
+        {
+            return ConnectionFailureKind.Other;
+        }
+
+        if (attempts.FirstOrDefault(a => !a.IsTransient) is { } fatal)
+        {
+            return fatal.Kind;
+        }
+
+        return attempts.Any(a => a.Kind == ConnectionFailureKind.WrongServerRole) ? ConnectionFailureKind.WrongServerRole : attempts[^1].Kind;
+    }
+
     private static string HintFor(IReadOnlyList<ConnectionAttempt> attempts)
     {
         if (attempts.Count == 0)
@@ -90,8 +109,7 @@ public sealed class ConnectionFailedException : NpgsqlException
             return string.Empty;
         }
 
-        var last = attempts[^1];
-        return last.Kind switch
+        return DecisiveKind(attempts) switch
         {
             ConnectionFailureKind.Unreachable => "nothing accepted the connection: is the server running, and are the host and port (DB_HOST/DB_PORT or the URL) right? Is a firewall in the way?",
             ConnectionFailureKind.HostNotFound => "the host name could not be resolved: check DB_HOST or the host in the URL, and DNS.",

@@ -394,7 +394,8 @@ internal sealed class FailoverConnectionOpener
 
             // A pooled connection reports what the server was when it was opened: after a promotion or demotion it is
             // stale. Clear this server's pool so the next connection to it starts fresh and reports the truth.
-            NpgsqlConnection.ClearPool(connection);
+            // NpgsqlConnection.ClearPool looks pools up by connection string and does not reach data-source pools.
+            host.DataSource.Clear();
             if (owner._logger.IsEnabled(LogLevel.Information))
             {
                 var targetName = Parsing.UrlWriter.TargetName(target);
