@@ -26,8 +26,17 @@ internal static class ConnectionSettingsMapper
     {
         public void Run()
         {
-            foreach (var keyword in parameters.Keywords)
+            foreach (var keyword in parameters.Keywords.ToArray())
             {
+                if (parameters.TryGet(keyword, out var raw) && !IsWellFormedText(raw.Value))
+                {
+                    // A NUL cannot reach libpq or Npgsql; a lone UTF-16 surrogate cannot be sent as UTF-8.
+                    Problem(keyword, "contains a NUL character or an invalid (unpaired surrogate) character, which cannot be sent to PostgreSQL", raw);
+                    parameters.Remove(keyword);
+                    continue;
+                }
+
+
                 if (ConnectionParameterCatalog.TryGet(keyword, out var definition) && definition.Support == ParameterSupport.NoNpgsqlEquivalent)
                 {
                     Problem(keyword, $"'{keyword}' is a libpq parameter that Npgsql cannot honour: {definition.Explanation}");
@@ -35,9 +44,10 @@ internal static class ConnectionSettingsMapper
             }
 
             MapServers();
-            MapText("dbname", v => settings.Database = v);
-            MapText("user", v => settings.Username = v);
-            MapText("password", v => settings.Password = v);
+            // libpq treats an empty dbname, user or password like an absent one (the default applies).
+            MapText("dbname", v => settings.Database = v.Length == 0 ? null : v);
+            MapText("user", v => settings.Username = v.Length == 0 ? null : v);
+            MapText("password", v => settings.Password = v.Length == 0 ? null : v);
             MapText("passfile", v => settings.Passfile = v);
             MapSsl();
             MapAuthentication();
@@ -504,6 +514,29 @@ internal static class ConnectionSettingsMapper
             SslMode.VerifyFull => "verify-full",
             _ => mode.Value.ToString().ToLowerInvariant(),
         };
+    }
+
+    private static bool IsWellFormedText(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c == '\0')
+            {
+                return false;
+            }
+
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>libpq's <c>parse_int_param</c>: optional surrounding whitespace, optional sign, decimal digits.</summary>

@@ -18,12 +18,22 @@ internal static class ConnectionStringReader
 
     public static ConnectionParameters Parse(string text, string key, SettingSource? origin, ProblemList problems)
     {
-        var trimmed = text.Trim();
-        if (trimmed.Length == 0)
+        // libpq reads an empty string as "no settings"; here it is almost always an unset or mistyped variable.
+        if (string.IsNullOrWhiteSpace(text))
         {
             problems.Add(key, origin, "is empty; give a postgresql://user:password@host:5432/dbname URL");
             return new ConnectionParameters();
         }
+
+        // libpq works on C strings and cannot even see a NUL; Npgsql refuses connection strings that hold one.
+        if (text.Contains('\0', StringComparison.Ordinal))
+        {
+            problems.Add(key, origin, "contains a NUL character (U+0000), which PostgreSQL connection parameters cannot hold");
+            return new ConnectionParameters();
+        }
+
+        // No trimming: libpq keeps surrounding whitespace (a URL with a leading space is not a URL to libpq).
+        var trimmed = text;
 
         if (ConnectionUriParser.PrefixLength(trimmed) > 0 || ConnectionUriParser.LooksLikeUrl(trimmed))
         {

@@ -99,14 +99,17 @@ internal static class ConnectionUriParser
                 hadUserInfo = true;
                 var colon = uri.IndexOf(':', p, look - p);
                 var userEnd = colon >= 0 ? colon : look;
+                var question = uri.IndexOf('?', p, look - p);
+                if (question >= 0 && (question < userEnd || uri.IndexOf('=', question, look - question) >= 0))
+                {
+                    // "host?user=x@y" or "host:5432?password=a@b": a query string before the first '@', which libpq
+                    // reads as user name and password.
+                    Problem("user", "the URL has a query string ('?...=') before its '@', so libpq would read it as the user name and password; " +
+                        "percent-encode '@' in query parameter values as %40");
+                }
+
                 if (userEnd > p)
                 {
-                    if (uri.AsSpan(p, userEnd - p).Contains('?'))
-                    {
-                        Problem("user", "the URL has a '?' before its '@', so libpq would read everything up to the '@' as the user name; " +
-                            "if a query parameter value contains '@', percent-encode it as %40");
-                    }
-
                     Store("user", p, userEnd);
                 }
 
@@ -241,6 +244,7 @@ internal static class ConnectionUriParser
         private void ParseQuery(int start)
         {
             var p = start;
+            var afterSecret = false;
             while (p < uri.Length)
             {
                 var keywordStart = p;
@@ -271,10 +275,12 @@ internal static class ConnectionUriParser
 
                 if (equals < 0)
                 {
-                    Problem(QueryKeyName(keywordStart, segmentEnd),
+                    // Not quoted: such a fragment is often the tail of a value that held an unencoded '&'.
+                    Problem("query",
                         segmentEnd == keywordStart
                             ? "the query string has an empty parameter ('&&' or '?&'); remove the extra '&'"
-                            : "a query parameter has no '=': write it as name=value");
+                            : "a query parameter has no '=': write it as name=value, and percent-encode '&' inside values (a password, say) as %26");
+                    afterSecret = false;
                     continue;
                 }
 
@@ -284,21 +290,25 @@ internal static class ConnectionUriParser
                     continue;
                 }
 
+                var shownKey = afterSecret || Overlaps(keywordStart, equals) ? "query" : keyword;
                 if (extraEquals)
                 {
-                    Problem(keyword, "the value contains a second '='; percent-encode it as %3D");
+                    Problem(shownKey, "the value contains a second '='; percent-encode it as %3D");
+                    afterSecret = false;
                     continue;
                 }
 
                 if (!PercentDecoding.TryDecode(uri[(equals + 1)..segmentEnd], out var value, out var valueError))
                 {
-                    Problem(keyword, "the value " + valueError);
+                    Problem(shownKey, "the value " + valueError);
+                    afterSecret = false;
                     continue;
                 }
 
                 // libpq: "Special keyword handling for improved JDBC compatibility".
                 if (keyword == "ssl")
                 {
+                    afterSecret = false;
                     if (value == "true")
                     {
                         parameters.Set("sslmode", "require", Source("ssl"));
@@ -312,22 +322,23 @@ internal static class ConnectionUriParser
                 }
 
                 (keyword, value) = ConnectionParameterCatalog.TranslateLegacy(keyword, value);
-                if (!ConnectionParameterCatalog.TryGet(keyword, out _))
+                if (!ConnectionParameterCatalog.TryGet(keyword, out var definition))
                 {
-                    var suggestion = ConnectionParameterCatalog.SuggestFor(keyword);
-                    var shown = Overlaps(keywordStart, equals) ? "a query parameter" : $"'{keyword}'";
-                    Problem(Overlaps(keywordStart, equals) ? "query" : keyword,
-                        $"{shown} is not a PostgreSQL connection parameter" +
-                        (suggestion is null ? "; see the list of supported URL parameters in the README" : $"; did you mean '{suggestion}'?"));
+                    // Right after a password, an unknown name is likely the password's tail cut at an unencoded '&'.
+                    var hidden = afterSecret || Overlaps(keywordStart, equals);
+                    var suggestion = hidden ? null : ConnectionParameterCatalog.SuggestFor(keyword);
+                    Problem(hidden ? "query" : keyword,
+                        (hidden ? "a query parameter after the password" : $"'{keyword}'") + " is not a PostgreSQL connection parameter" +
+                        (hidden ? "; if the password contains '&', percent-encode it as %26"
+                            : suggestion is null ? "; see the list of supported URL parameters in the README" : $"; did you mean '{suggestion}'?"));
+                    afterSecret = false;
                     continue;
                 }
 
+                afterSecret = definition.IsSecret;
                 parameters.Set(keyword, value, Source(keyword), mayHoldSecret: Overlaps(equals + 1, segmentEnd));
             }
         }
-
-        private string QueryKeyName(int start, int end)
-            => end > start && !Overlaps(start, end) && end - start <= 40 ? uri[start..end] : "query";
 
         private void Store(string keyword, int start, int end) => StoreValue(keyword, uri[start..end], start, end);
 

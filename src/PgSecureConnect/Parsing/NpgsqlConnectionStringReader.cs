@@ -9,7 +9,7 @@ namespace PgSecureConnect.Parsing;
 /// <c>ConnectionStrings:Default</c>, into libpq keywords, so the same validation and SSL policy apply. Npgsql keywords
 /// with no libpq counterpart are reported with the way to set them instead.
 /// </summary>
-internal static class NpgsqlConnectionStringReader
+internal static partial class NpgsqlConnectionStringReader
 {
     // Npgsql keyword (lower case, without spaces) → libpq keyword.
     private static readonly Dictionary<string, string> Keywords = new(StringComparer.Ordinal)
@@ -58,24 +58,33 @@ internal static class NpgsqlConnectionStringReader
         ["persistsecurityinfo"] = string.Empty,
     };
 
-    /// <summary>An Npgsql string separates its pairs with <c>;</c>, which libpq strings never need outside quotes.</summary>
+    /// <summary>
+    /// An Npgsql string separates its pairs with <c>;</c>. A libpq keyword/value string may hold a <c>;</c> too (inside
+    /// a value), but separates its pairs with spaces: when the first pair is followed by <c> word=</c>, it is libpq's.
+    /// </summary>
     public static bool LooksLikeNpgsqlForm(string text)
     {
         var inQuote = false;
-        foreach (var c in text)
+        var firstSeparator = -1;
+        for (var i = 0; i < text.Length; i++)
         {
+            var c = text[i];
             if (c == '\'' || c == '"')
             {
                 inQuote = !inQuote;
             }
             else if (c == ';' && !inQuote)
             {
-                return true;
+                firstSeparator = i;
+                break;
             }
         }
 
-        return false;
+        return firstSeparator >= 0 && !LibpqPairFollows().IsMatch(text.AsSpan(0, firstSeparator));
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*[A-Za-z_]+\s*=\s*\S*\s+[A-Za-z_]+\s*=")]
+    private static partial System.Text.RegularExpressions.Regex LibpqPairFollows();
 
     public static ConnectionParameters Parse(string text, string key, SettingSource? origin, ProblemList problems)
     {
@@ -92,15 +101,26 @@ internal static class NpgsqlConnectionStringReader
         }
 
         var location = origin?.ToString() ?? (key == "url" ? null : key);
+        var holdsSecret = raw.Keys.Cast<string>().Any(k => Keywords.TryGetValue(Normalize(k), out var libpq) && ConnectionParameterCatalog.IsSecret(libpq));
         foreach (string rawKey in raw.Keys)
         {
             var value = Convert.ToString(raw[rawKey], CultureInfo.InvariantCulture) ?? string.Empty;
-            var normalized = rawKey.Replace(" ", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
-            if (!Keywords.TryGetValue(normalized, out var keyword))
+            if (!Keywords.TryGetValue(Normalize(rawKey), out var keyword))
             {
-                problems.Add(rawKey, origin, IsNpgsqlKeyword(rawKey)
-                    ? $"the Npgsql setting '{rawKey}' has no libpq equivalent and is not read from connection strings here; set it in code with ConnectionFactoryOptions.ConfigureDataSource (builder => builder.ConnectionStringBuilder...)"
-                    : $"'{rawKey}' is not an Npgsql connection string keyword");
+                if (IsNpgsqlKeyword(rawKey))
+                {
+                    problems.Add(rawKey, origin, $"the Npgsql setting '{rawKey}' has no libpq equivalent and is not read from connection strings here; set it in code with ConnectionFactoryOptions.ConfigureDataSource (builder => builder.ConnectionStringBuilder...)");
+                }
+                else if (holdsSecret)
+                {
+                    // With a password in the string, an unknown "keyword" may well be the password's tail cut at a ';'.
+                    problems.Add(key, origin, "holds a keyword that is not an Npgsql connection string keyword (not shown, since it may be part of the password); quote values that contain ';' with double quotes: Password=\"a;b\"");
+                }
+                else
+                {
+                    problems.Add(rawKey, origin, $"'{rawKey}' is not an Npgsql connection string keyword");
+                }
+
                 continue;
             }
 
@@ -123,6 +143,8 @@ internal static class NpgsqlConnectionStringReader
 
         return parameters;
     }
+
+    private static string Normalize(string keyword) => keyword.Replace(" ", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
 
     private static bool IsNpgsqlKeyword(string keyword)
     {

@@ -76,7 +76,9 @@ internal static class UrlWriter
                 url.Append(',');
             }
 
-            url.Append(server.Host.Contains(':', StringComparison.Ordinal) && !server.IsUnixSocket ? $"[{server.Host}]" : PercentDecoding.Encode(server.Host))
+            url.Append(server.Host.Contains(':', StringComparison.Ordinal) && !server.IsUnixSocket
+                    ? $"[{server.Host.Replace("%", "%25", StringComparison.Ordinal)}]"
+                    : PercentDecoding.Encode(server.Host))
                 .Append(':').Append(server.Port.ToString(CultureInfo.InvariantCulture));
         }
 

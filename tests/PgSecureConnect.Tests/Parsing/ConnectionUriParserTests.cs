@@ -60,7 +60,7 @@ public class ConnectionUriParserTests
     [InlineData("postgresql://h/db?ssl=false", "ssl", "only ssl=true")]
     [InlineData("postgresql://h/db?a=1&&b=2", "a", "not a PostgreSQL connection parameter")]
     [InlineData("postgresql://h/db?sslmode=require&&", "query", "empty parameter")]
-    [InlineData("postgresql://h/db?sslmode", "sslmode", "no '='")]
+    [InlineData("postgresql://h/db?sslmode", "query", "no '='")]
     [InlineData("postgresql://h/db?sslmode=a=b", "sslmode", "second '='")]
     [InlineData("postgresql://h/db?=1", "", "not a PostgreSQL connection parameter")]
     [InlineData("postgresql://h/db?sslmod=require", "sslmod", "did you mean 'sslmode'?")]
@@ -70,7 +70,10 @@ public class ConnectionUriParserTests
     [InlineData("mysql://h/db", "url", "not a PostgreSQL scheme")]
     [InlineData("postgresql://u:p@ss@h/db", "password", "more than one '@'")]
     [InlineData("postgresql://u:pa/ss@h/db", "password", "'/' is %2F")]
-    [InlineData("postgresql://h?user=x@y", "user", "percent-encode it as %40")]
+    [InlineData("postgresql://h?user=x@y", "user", "percent-encode '@' in query parameter values as %40")]
+    [InlineData("postgresql://h:5432?password=a@b/db", "user", "query string ('?...=') before its '@'")]
+    [InlineData("postgresql://h/db?password=a&b", "query", "percent-encode '&' inside values")]
+    [InlineData("postgresql://h/db?password=a&bcd=1", "query", "if the password contains '&', percent-encode it as %26")]
     public void Reports_problem_with_key_and_fix(string url, string key, string messagePart)
     {
         var problems = new ProblemList();

@@ -74,7 +74,6 @@ internal static class DifferentialCorpus
         "postgresql://u/x@h",
         "postgresql://u:p@h/x@y",
         "postgresql://u:p@h:5432/db@x",
-        "postgresql://h:5432?application_name=a@b",
 
         // --- Host and port lists ---
         "postgresql://h1,h2",
@@ -255,8 +254,6 @@ internal static class DifferentialCorpus
         "postgresql://h/db\u00A0",
         "postgresql://u:p @h/db",
         "postgresql:// u:p@h/db",
-        "",
-        "   ",
 
         // --- Keyword/value strings ---
         "host=h",
@@ -322,6 +319,15 @@ internal static class DifferentialCorpus
     /// </summary>
     public static readonly IReadOnlyList<(string Input, Divergence Kind, string? ForLibpq)> Divergent =
     [
+        // (d) Blank strings.
+        ("", Divergence.Blank, null),
+        ("   ", Divergence.Blank, null),
+        ("\t\n", Divergence.Blank, null),
+
+        // (b) A query string before the first '@'.
+        ("postgresql://db.example.com:5432?password=secret@host/db", Divergence.QuestionMarkInUser, null),
+        ("postgresql://h:5432?application_name=a@b", Divergence.QuestionMarkInUser, null),
+
         // (a) Keywords newer than libpq 15, and our extensions.
         Newer("postgresql://h/db?{0}=scram-sha-256", "require_auth"),
         Newer("postgresql://h/db?{0}=direct", "sslnegotiation"),

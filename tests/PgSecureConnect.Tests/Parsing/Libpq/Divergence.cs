@@ -20,11 +20,14 @@ public enum Divergence
     /// <summary>(b) A '/' in the password: libpq sees no user information, reads the user name as host and the password as port.</summary>
     SlashInPassword = 4,
 
-    /// <summary>(b) A '?' before the '@' in the user part: libpq reads the query string up to the '@' as the user name.</summary>
+    /// <summary>(b) A query string ('?' in the user part, or '?...=' anywhere) before the first '@': libpq reads it as user name and password.</summary>
     QuestionMarkInUser = 8,
 
     /// <summary>(c) Percent-decoded bytes that are not UTF-8: libpq passes the bytes through, we reject them.</summary>
     InvalidUtf8 = 16,
+
+    /// <summary>(d) An empty or blank string: libpq reads it as "no settings", we report it as empty (it is almost always an unset variable).</summary>
+    Blank = 32,
 }
 
 /// <summary>
@@ -38,6 +41,11 @@ internal static class DivergenceClassifier
 
     public static Divergence ClassifyUrl(string input)
     {
+        if (string.IsNullOrWhiteSpace(input))
+        {
+            return Divergence.Blank;
+        }
+
         var prefix = input.StartsWith("postgresql://", StringComparison.Ordinal) ? "postgresql://".Length
             : input.StartsWith("postgres://", StringComparison.Ordinal) ? "postgres://".Length
             : 0;
@@ -61,7 +69,8 @@ internal static class DivergenceClassifier
         {
             hadUserInfo = true;
             var colon = input.IndexOf(':', prefix, look - prefix);
-            if (input.AsSpan(prefix, (colon >= 0 ? colon : look) - prefix).Contains('?'))
+            var question = input.IndexOf('?', prefix, look - prefix);
+            if (question >= 0 && (question < (colon >= 0 ? colon : look) || input.IndexOf('=', question, look - question) >= 0))
             {
                 kinds |= Divergence.QuestionMarkInUser;
             }
@@ -177,7 +186,8 @@ internal static class DivergenceClassifier
     {
         Divergence.AtInAuthority => problem.Message.Contains("more than one '@'", StringComparison.Ordinal),
         Divergence.SlashInPassword => problem.Message.Contains("'/' before its '@'", StringComparison.Ordinal),
-        Divergence.QuestionMarkInUser => problem.Message.Contains("'?' before its '@'", StringComparison.Ordinal),
+        Divergence.QuestionMarkInUser => problem.Message.Contains("query string ('?...=') before its '@'", StringComparison.Ordinal),
+        Divergence.Blank => problem.Message.StartsWith("is empty", StringComparison.Ordinal),
         Divergence.InvalidUtf8 => problem.Message.Contains("not valid UTF-8", StringComparison.Ordinal),
         _ => false,
     };
