@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using PgSecureConnect;
+using PgSecureConnect.Testing;
+
+// The code blocks of README.md, compiled. ReadmeTests checks that every block appears here verbatim.
+#pragma warning disable CA1050, CA1711, CS1591
+
+namespace PgSecureConnect.Tests.Readme;
+
+public static class FirstScreen
+{
+    public static async Task RunAsync()
+    {
+        // DATABASE_URL=postgresql://app:secret@db.example.com:5432/orders?sslmode=verify-full&sslrootcert=/etc/ssl/db-ca.pem
+        await using var factory = ConnectionFactory.FromEnvironment();     // .env in the current directory, then the environment
+        await using var connection = await factory.OpenConnectionAsync();  // pooled, encrypted, retried with failover
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM orders WHERE customer_id = $1";
+        command.Parameters.AddWithValue(42);
+        Console.WriteLine(await command.ExecuteScalarAsync());
+    }
+}
+
+public static class DatabaseRegistration
+{
+    public static IServiceCollection AddDatabase(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<IConnectionFactory>(_ => ConnectionFactory.FromConfiguration(configuration));
+        services.AddSingleton<NpgsqlDataSource>(provider => provider.GetRequiredService<IConnectionFactory>().DataSource);
+        return services;
+    }
+}
+
+public static class OrdersDatabase
+{
+    public static IConnectionFactory Create(ILoggerFactory loggerFactory) => ConnectionFactory.FromEnvironment(new ConnectionFactoryOptions
+    {
+        VariablePrefix = "ORDERS_",
+        SslPolicy = SslPolicy.VerifyFull,
+        Retry = new RetryPolicy { OverallTimeout = TimeSpan.FromSeconds(10), ConnectTimeout = TimeSpan.FromSeconds(3) },
+        LoggerFactory = loggerFactory,
+        ConfigureDataSource = builder => builder.ConnectionStringBuilder.CommandTimeout = 60,
+    });
+}
+
+public static class TestBedExample
+{
+    public static async Task<int> RunAsync()
+    {
+        await using var bed = await PostgresTestBed.StartAsync();
+        await using var server = await bed.StartServerAsync(new PostgresServerOptions { Tls = ServerTlsMode.HostSslOnly });
+        var url = $"{server.Url}?sslmode=verify-full&sslrootcert={Uri.EscapeDataString(bed.Certificates.CaCertificatePath)}";
+        await using var factory = ConnectionFactory.FromUrl(url);
+        await using var connection = await factory.OpenConnectionAsync();
+        return connection.ProcessID;
+    }
+}

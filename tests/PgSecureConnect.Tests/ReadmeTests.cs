@@ -1,0 +1,37 @@
+namespace PgSecureConnect.Tests;
+
+/// <summary>Every C# block of README.md is compiled: it must appear, line for line, in ReadmeSnippets.cs.</summary>
+public class ReadmeTests
+{
+    [Fact]
+    public void Every_csharp_block_of_the_readme_is_in_the_compiled_snippets_file()
+    {
+        var root = PublicApiTests.RepositoryRoot();
+        var readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        var snippets = Normalize(File.ReadAllText(Path.Combine(root, "tests", "PgSecureConnect.Tests", "ReadmeSnippets.cs")));
+        var blocks = System.Text.RegularExpressions.Regex.Matches(readme, "```csharp\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline)
+            .Select(m => m.Groups[1].Value)
+            .ToList();
+
+        blocks.Should().HaveCountGreaterThanOrEqualTo(4);
+        foreach (var block in blocks)
+        {
+            var code = Normalize(string.Join('\n', block.Split('\n').Where(line => !line.StartsWith("using ", StringComparison.Ordinal))));
+            snippets.Should().Contain(code, "README blocks must compile; copy the changed block into tests/PgSecureConnect.Tests/ReadmeSnippets.cs");
+        }
+    }
+
+    [Fact]
+    public void First_screen_shows_the_two_commands_and_a_short_example()
+    {
+        var readme = File.ReadAllText(Path.Combine(PublicApiTests.RepositoryRoot(), "README.md"));
+        var firstScreen = readme[..readme.IndexOf("\n---", StringComparison.Ordinal)];
+
+        firstScreen.Should().Contain("dotnet run --project samples/PgSecureConnect.Sample").And.Contain("dotnet test").And.Contain("dotnet add package PgSecureConnect");
+        var example = System.Text.RegularExpressions.Regex.Match(firstScreen, "```csharp\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline).Groups[1].Value;
+        example.TrimEnd().Split('\n').Length.Should().BeLessThanOrEqualTo(10);
+    }
+
+    private static string Normalize(string text)
+        => string.Join('\n', text.Replace("\r", string.Empty, StringComparison.Ordinal).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
+}
