@@ -11,11 +11,14 @@ internal static class EffectiveSettings
 {
     public static ConnectionSettings Create(ConnectionSettings parsed, ConnectionFactoryOptions options)
     {
-        var problems = new ProblemList();
-        foreach (var message in options.Retry.Validate())
+        var invalid = options.Retry.Validate().ToList();
+        if (invalid.Count > 0)
         {
-            problems.Add("Retry", new SettingSource(SettingSourceKind.Policy, "ConnectionFactoryOptions.Retry"), message);
+            // Options are code, not configuration: misuse is an ArgumentException, all problems at once (as Polly does).
+            throw new ArgumentException("The retry policy is invalid:\n" + string.Join("\n", invalid.Select(m => "- " + m)), nameof(options));
         }
+
+        var problems = new ProblemList();
 
         var settings = parsed.Clone();
         SslModeResolver.Resolve(settings, options.SslPolicy, problems);
