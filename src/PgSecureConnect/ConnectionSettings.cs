@@ -155,7 +155,8 @@ public sealed class ConnectionSettings
     /// <summary>
     /// Builds settings from discrete variables such as <c>DB_HOST</c>, <c>DB_PORT</c>, <c>DB_NAME</c>,
     /// <c>DB_USER</c>, <c>DB_PASSWORD</c> (and the libpq <c>PG*</c> variables as a lower layer), or from a
-    /// <c>DATABASE_URL</c> entry. Pure: the dictionary is the only input; <c>*_FILE</c> variables are not read here.
+    /// <c>DATABASE_URL</c> entry. The dictionary is the only source of values; files are read only when a
+    /// <c>DB_PASSWORD_FILE</c>-style variable names one. No policy is applied.
     /// </summary>
     /// <param name="variables">Variable names and values; names are case-sensitive, as environment variables on Linux.</param>
     /// <returns>The settings.</returns>

@@ -50,30 +50,50 @@ internal sealed class FailoverConnectionOpener
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var host = PreferredHost();
+        var started = _time.GetTimestamp();
         ValueTask<NpgsqlConnection> pending;
         try
         {
             pending = host.DataSource.OpenConnectionAsync(cancellationToken);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            return OpenSlowAsync(host, new FirstAttempt(e, null, null), async: true, cancellationToken);
+            return OpenSlowAsync(host, new FirstAttempt(started, e, null), async: true, cancellationToken);
         }
 
         if (!pending.IsCompletedSuccessfully)
         {
-            return OpenSlowAsync(host, new FirstAttempt(null, null, pending), async: true, cancellationToken);
+            return CompleteFirstAttemptAsync(host, started, pending, cancellationToken);
         }
 
         var connection = pending.Result;
         return _target == TargetSessionAttributes.Any || IsWanted(host, connection)
             ? new ValueTask<NpgsqlConnection>(connection)
-            : OpenSlowAsync(host, new FirstAttempt(null, connection, null), async: true, cancellationToken);
+            : OpenSlowAsync(host, new FirstAttempt(started, null, connection), async: true, cancellationToken);
+    }
+
+    /// <summary>The first attempt did not complete synchronously (a new physical connection): await it, and only on failure or a wrong server pay for the retry loop.</summary>
+    private async ValueTask<NpgsqlConnection> CompleteFirstAttemptAsync(HostState host, long started, ValueTask<NpgsqlConnection> pending, CancellationToken cancellationToken)
+    {
+        NpgsqlConnection connection;
+        try
+        {
+            connection = await pending.ConfigureAwait(false);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            return await OpenSlowAsync(host, new FirstAttempt(started, e, null), async: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        return _target == TargetSessionAttributes.Any || IsWanted(host, connection)
+            ? connection
+            : await OpenSlowAsync(host, new FirstAttempt(started, null, connection), async: true, cancellationToken).ConfigureAwait(false);
     }
 
     public NpgsqlConnection Open()
     {
         var host = PreferredHost();
+        var started = _time.GetTimestamp();
         NpgsqlConnection connection;
         try
         {
@@ -81,12 +101,12 @@ internal sealed class FailoverConnectionOpener
         }
         catch (Exception e)
         {
-            return RunSynchronously(OpenSlowAsync(host, new FirstAttempt(e, null, null), async: false, CancellationToken.None));
+            return RunSynchronously(OpenSlowAsync(host, new FirstAttempt(started, e, null), async: false, CancellationToken.None));
         }
 
         return _target == TargetSessionAttributes.Any || IsWanted(host, connection)
             ? connection
-            : RunSynchronously(OpenSlowAsync(host, new FirstAttempt(null, connection, null), async: false, CancellationToken.None));
+            : RunSynchronously(OpenSlowAsync(host, new FirstAttempt(started, null, connection), async: false, CancellationToken.None));
     }
 
     /// <summary>With <c>async: false</c> every await inside completes synchronously, so the task is already done.</summary>
@@ -129,7 +149,7 @@ internal sealed class FailoverConnectionOpener
 
     private async ValueTask<NpgsqlConnection> OpenSlowAsync(HostState first, FirstAttempt firstAttempt, bool async, CancellationToken cancellationToken)
     {
-        var run = new OpenRun(this, async, cancellationToken);
+        var run = new OpenRun(this, firstAttempt.StartedAt, async, cancellationToken);
         try
         {
             return await run.ExecuteAsync(first, firstAttempt).ConfigureAwait(false);
@@ -162,8 +182,8 @@ internal sealed class FailoverConnectionOpener
         return source;
     }
 
-    /// <summary>What became of the fast path's attempt: it threw, found the wrong kind of server, or is still running.</summary>
-    private readonly record struct FirstAttempt(Exception? Failure, NpgsqlConnection? Connection, ValueTask<NpgsqlConnection>? Pending);
+    /// <summary>What became of the fast path's attempt: it threw, or it found the wrong kind of server.</summary>
+    private readonly record struct FirstAttempt(long StartedAt, Exception? Failure, NpgsqlConnection? Connection);
 
     /// <summary>The state of one open that needs more than the fast path.</summary>
     private sealed class OpenRun : IDisposable
@@ -178,15 +198,16 @@ internal sealed class FailoverConnectionOpener
         private NpgsqlConnection? _fallback;
         private HostState? _fallbackHost;
 
-        public OpenRun(FailoverConnectionOpener owner, bool async, CancellationToken callerToken)
+        public OpenRun(FailoverConnectionOpener owner, long started, bool async, CancellationToken callerToken)
         {
             _owner = owner;
             _async = async;
             _callerToken = callerToken;
-            _started = owner._time.GetTimestamp();
+            _started = started;
             if (owner._overallTimeout != Timeout.InfiniteTimeSpan)
             {
-                _deadline = new CancellationTokenSource(owner._overallTimeout, owner._time);
+                var remaining = owner._overallTimeout - Elapsed;
+                _deadline = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, owner._time);
                 _overall = CancellationTokenSource.CreateLinkedTokenSource(callerToken, _deadline.Token);
             }
             else
@@ -204,22 +225,11 @@ internal sealed class FailoverConnectionOpener
         {
             var retry = _owner._retry;
 
-            // Finish the fast path's attempt: it failed synchronously, is still running, or found the wrong kind of server.
+            // Record the fast path's attempt: it failed, or it found the wrong kind of server.
             {
-                var started = Elapsed;
+                var started = TimeSpan.Zero;
                 var connection = firstAttempt.Connection;
                 var failure = firstAttempt.Failure;
-                if (firstAttempt.Pending is { } pending)
-                {
-                    try
-                    {
-                        connection = await pending.ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (!_callerToken.IsCancellationRequested)
-                    {
-                        failure = e;
-                    }
-                }
 
                 var result = failure is not null
                     ? Fail(first, 1, started, failure)

@@ -93,7 +93,7 @@ public sealed class FailoverTests(TestBedFixture fixture)
 
         var (exception, elapsed) = await Connect.FailureOf(async () => await factory.OpenConnectionAsync());
 
-        elapsed.Should().BeLessThan(deadline + TimeSpan.FromSeconds(1), "3 hosts × 10 s connect timeout would take 30 s without the deadline");
+        elapsed.Should().BeLessThan(deadline + TimeSpan.FromSeconds(3), "3 hosts × 10 s connect timeout would take 30 s without the deadline (generous bound: shared, noisy machines)");
         exception.Should().BeOfType<ConnectionFailedException>().Which.Kind.Should().Be(ConnectionFailureKind.Timeout);
     }
 
