@@ -361,7 +361,12 @@ internal sealed class FailoverConnectionOpener
             {
                 if (e is OperationCanceledException && DeadlinePassed)
                 {
-                    Record(host, attempt, started, new FailureClassification(ConnectionFailureKind.Timeout, ConnectionPhase.Connect, "the overall timeout ran out during this attempt"), e);
+                    // Cut short by the overall deadline: not the server's fault, so it only counts when nothing else failed.
+                    if (_failures.Count == 0)
+                    {
+                        Record(host, attempt, started, new FailureClassification(ConnectionFailureKind.Timeout, ConnectionPhase.Connect, "the overall timeout ran out during this attempt"), e);
+                    }
+
                     return null;
                 }
 
