@@ -37,6 +37,25 @@ public sealed class FailoverTests(TestBedFixture fixture)
     }
 
     [Fact]
+    public async Task Synchronous_open_fails_over_and_reports_like_the_async_one()
+    {
+        var server = await fixture.GetSharedServerAsync();
+        using var refused = fixture.TestBed.CreateRefusedEndpoint();
+        await using var factory = ConnectionFactory.FromUrl(Url(server, $"{refused.Host}:{refused.Port},{server.Host}:{server.Port}", "application_name=sync-failover"));
+        await using var allDown = ConnectionFactory.FromUrl(Url(server, $"{refused.Host}:{refused.Port}"),
+            new ConnectionFactoryOptions { Retry = new RetryPolicy { MaxAttempts = 3, BaseDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(10) } });
+
+        using (var connection = factory.OpenConnection())
+        {
+            (await Connect.ScalarAsync<int>(connection, "SELECT inet_server_port()")).Should().Be(server.Port);
+        }
+
+        var failure = Assert.Throws<ConnectionFailedException>(() => allDown.OpenConnection());
+        failure.Attempts.Select(a => a.Attempt).Should().Equal(1, 2, 3);
+        failure.Kind.Should().Be(ConnectionFailureKind.Unreachable);
+    }
+
+    [Fact]
     public async Task Black_hole_first_host_costs_one_connect_timeout_once()
     {
         var server = await fixture.GetSharedServerAsync();
