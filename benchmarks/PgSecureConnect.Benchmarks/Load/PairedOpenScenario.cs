@@ -9,7 +9,8 @@ namespace PgSecureConnect.Benchmarks.Load;
 /// order rotating each round), so machine noise and drift hit all alike; each ratio is the median over rounds of
 /// variant/raw within the round. Besides factory and raw, diagnostic variants show where a pooled open's extra time
 /// goes: the factory's own Npgsql data source, the internal core, and raw Npgsql plus one clock read (the fast path reads
-/// <see cref="TimeProvider.GetTimestamp"/> once per open). Allocation per operation comes from the thread's counter when
+/// <see cref="TimeProvider.GetTimestamp"/> once per open). The first-connection operations (a cleared pool, a fresh
+/// instance) measure TCP + TLS verify-full + SCRAM against the same server. Allocation per operation comes from the thread's counter when
 /// every await completed synchronously (pooled open + close), else from the process-wide counter.
 /// </summary>
 internal static class PairedOpenScenario
@@ -24,8 +25,11 @@ internal static class PairedOpenScenario
     {
         report.Heading("Items 1 and 3 (paired blocks): pooled open + close, open + SELECT 1 + close, first physical connection");
         await using var server = await bed.StartServerAsync(BenchServer.Options());
-        await using var factory = ConnectionFactory.FromUrl(BenchServer.Url(bed, server, "application_name=paired"), new ConnectionFactoryOptions { SslPolicy = SslPolicy.VerifyFull });
-        await using var raw = BenchServer.RawSingleHost(factory);
+        var url = BenchServer.Url(bed, server, "application_name=paired");
+        var factoryOptions = new ConnectionFactoryOptions { SslPolicy = SslPolicy.VerifyFull };
+        await using var factory = ConnectionFactory.FromUrl(url, factoryOptions);
+        var rawConnectionString = BenchServer.RawConnectionString(factory);
+        await using var raw = NpgsqlDataSource.Create(rawConnectionString);
         var core = ((UrlConnectionFactory)factory).Core;
         var clock = TimeProvider.System;
 
@@ -49,6 +53,11 @@ internal static class PairedOpenScenario
             ]),
             new("pooled open+SELECT 1+close", Select: true, ClearFirst: false, options.Quick ? 300 : 1_000, options.Quick ? 8 : 30, [rawVariant, factoryVariant]),
             new("first connection: Clear() + open + close (TLS verify-full + SCRAM)", Select: false, ClearFirst: true, options.Quick ? 5 : 10, options.Quick ? 6 : 30, [clearRaw, clearFactory]),
+            new("first connection: fresh instance + open + close + dispose", Select: false, ClearFirst: true, options.Quick ? 5 : 10, options.Quick ? 6 : 30,
+            [
+                new("raw: NpgsqlDataSource.Create", () => OpenFreshAsync(() => NpgsqlDataSource.Create(rawConnectionString)), IsRaw: true),
+                new("factory: ConnectionFactory.FromUrl", () => OpenFreshAsync(() => ConnectionFactory.FromUrl(url, factoryOptions)), IsFactory: true),
+            ]),
         ];
 
         foreach (var operation in operations)
@@ -116,6 +125,18 @@ internal static class PairedOpenScenario
             report.Line($"**{operation.Name}**: {operation.Rounds} rounds × {operation.OpsPerBlock} operations per variant");
             report.Line();
             report.Table(["variant", "ns/op (median)", "ratio to raw (median of rounds)", "ratio range", "B/op", "extra B/op", "target ≤1.03×, 0 B"], rows);
+        }
+    }
+
+    /// <summary>Creates an instance, opens and closes one connection, disposes the instance; returns a closed connection object.</summary>
+    private static async ValueTask<NpgsqlConnection> OpenFreshAsync(Func<IAsyncDisposable> create)
+    {
+        var owner = create();
+        await using (owner)
+        {
+            var connection = owner is IConnectionFactory factory ? await factory.OpenConnectionAsync() : await ((NpgsqlDataSource)owner).OpenConnectionAsync();
+            await connection.DisposeAsync();
+            return connection;
         }
     }
 

@@ -73,11 +73,13 @@ internal static class ThroughputScenario
                 Report.Ms(Stats.Median(f.Select(x => x.Operations.P99))),
                 Report.Ms(Stats.Median(r.Select(x => x.Operations.P99))),
                 Report.Ratio(p99Ratio),
+                Report.Num(Stats.Median(f.Select(x => x.BytesPerOperation))),
+                Report.Num(Stats.Median(r.Select(x => x.BytesPerOperation))),
                 met ? "met" : "NOT met",
             ]);
         }
 
-        report.Table(["workers", "factory ops/s", "raw ops/s", "throughput ratio", "ratio range", "factory p50 ms", "raw p50 ms", "p50 ratio", "factory p99 ms", "raw p99 ms", "p99 ratio", "target ≥0.98×, p99 ≤1.05×"], rows);
+        report.Table(["workers", "factory ops/s", "raw ops/s", "throughput ratio", "ratio range", "factory p50 ms", "raw p50 ms", "p50 ratio", "factory p99 ms", "raw p99 ms", "p99 ratio", "factory B/op", "raw B/op", "target ≥0.98×, p99 ≤1.05×"], rows);
         report.Notes.Add($"throughput: target (≥0.98× throughput and ≤1.05× p99 at every concurrency) {(allMet ? "met" : "NOT met")}");
     }
 }

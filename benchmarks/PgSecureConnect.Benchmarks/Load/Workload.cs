@@ -18,9 +18,12 @@ internal sealed class Side(string name, Func<CancellationToken, ValueTask<Npgsql
 }
 
 /// <summary>What one phase of workers measured.</summary>
-internal sealed record PhaseResult(Latencies Operations, Latencies Opens, int Errors, Exception? FirstError, TimeSpan Elapsed)
+internal sealed record PhaseResult(Latencies Operations, Latencies Opens, int Errors, Exception? FirstError, TimeSpan Elapsed, long AllocatedBytes)
 {
     public double Throughput => Operations.Count / Elapsed.TotalSeconds;
+
+    /// <summary>Bytes allocated by the whole process during the phase, per completed operation.</summary>
+    public double BytesPerOperation => Operations.Count == 0 ? double.NaN : (double)AllocatedBytes / Operations.Count;
 }
 
 internal static class Workload
@@ -83,12 +86,14 @@ internal static class Workload
         })).ToArray();
 
         await Task.Delay(50).ConfigureAwait(false);
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var start = Stopwatch.GetTimestamp();
         Volatile.Write(ref end, start + (long)(duration.TotalSeconds * Stopwatch.Frequency));
         gate.SetResult();
         await Task.WhenAll(tasks).ConfigureAwait(false);
         var elapsed = Stopwatch.GetElapsedTime(start);
-        return new PhaseResult(new Latencies(operations.SelectMany(o => o)), new Latencies(opens.SelectMany(o => o)), errors, firstError, elapsed);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        return new PhaseResult(new Latencies(operations.SelectMany(o => o)), new Latencies(opens.SelectMany(o => o)), errors, firstError, elapsed, allocated);
     }
 
     /// <summary>Times one open (and close) of a connection; the exception, if any, is returned, not thrown.</summary>
