@@ -53,7 +53,9 @@ internal sealed class DataSourceConfigurator
         var overall = _settings.PoolTimeout ?? _options.Retry.OverallTimeout;
         if (overall != Timeout.InfiniteTimeSpan)
         {
-            var overallSeconds = Math.Max(1, (int)Math.Ceiling(overall.TotalSeconds));
+            // Whole seconds, rounded down: the first attempt must end within the overall deadline (under 1 s, Npgsql's
+            // granularity wins and the first attempt may take up to 1 s).
+            var overallSeconds = Math.Max(1, (int)Math.Floor(overall.TotalSeconds));
             if (connectionString.Timeout == 0 || connectionString.Timeout > overallSeconds)
             {
                 connectionString.Timeout = overallSeconds;

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using PgSecureConnect.Logging;
@@ -49,8 +50,9 @@ internal sealed class FailoverConnectionOpener
 
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        // No clock read here: a pooled open completes synchronously and must cost what Npgsql's costs. A first attempt
+        // that fails or finds the wrong server did so at once, so the slow path's own clock start is accurate enough.
         var host = PreferredHost();
-        var started = _time.GetTimestamp();
         ValueTask<NpgsqlConnection> pending;
         try
         {
@@ -58,23 +60,25 @@ internal sealed class FailoverConnectionOpener
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            return OpenSlowAsync(host, new FirstAttempt(started, e, null), async: true, cancellationToken);
+            return OpenSlowAsync(host, new FirstAttempt(_time.GetTimestamp(), e, null), async: true, cancellationToken);
         }
 
         if (!pending.IsCompletedSuccessfully)
         {
-            return CompleteFirstAttemptAsync(host, started, pending, cancellationToken);
+            return CompleteFirstAttemptAsync(host, pending, cancellationToken);
         }
 
         var connection = pending.Result;
         return _target == TargetSessionAttributes.Any || IsWanted(host, connection)
             ? new ValueTask<NpgsqlConnection>(connection)
-            : OpenSlowAsync(host, new FirstAttempt(started, null, connection), async: true, cancellationToken);
+            : OpenSlowAsync(host, new FirstAttempt(_time.GetTimestamp(), null, connection), async: true, cancellationToken);
     }
 
     /// <summary>The first attempt did not complete synchronously (a new physical connection): await it, and only on failure or a wrong server pay for the retry loop.</summary>
-    private async ValueTask<NpgsqlConnection> CompleteFirstAttemptAsync(HostState host, long started, ValueTask<NpgsqlConnection> pending, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<NpgsqlConnection> CompleteFirstAttemptAsync(HostState host, ValueTask<NpgsqlConnection> pending, CancellationToken cancellationToken)
     {
+        var started = _time.GetTimestamp();
         NpgsqlConnection connection;
         try
         {
@@ -93,7 +97,6 @@ internal sealed class FailoverConnectionOpener
     public NpgsqlConnection Open()
     {
         var host = PreferredHost();
-        var started = _time.GetTimestamp();
         NpgsqlConnection connection;
         try
         {
@@ -101,12 +104,12 @@ internal sealed class FailoverConnectionOpener
         }
         catch (Exception e)
         {
-            return RunSynchronously(OpenSlowAsync(host, new FirstAttempt(started, e, null), async: false, CancellationToken.None));
+            return RunSynchronously(OpenSlowAsync(host, new FirstAttempt(_time.GetTimestamp(), e, null), async: false, CancellationToken.None));
         }
 
         return _target == TargetSessionAttributes.Any || IsWanted(host, connection)
             ? connection
-            : RunSynchronously(OpenSlowAsync(host, new FirstAttempt(started, null, connection), async: false, CancellationToken.None));
+            : RunSynchronously(OpenSlowAsync(host, new FirstAttempt(_time.GetTimestamp(), null, connection), async: false, CancellationToken.None));
     }
 
     /// <summary>With <c>async: false</c> every await inside completes synchronously, so the task is already done.</summary>
@@ -181,6 +184,9 @@ internal sealed class FailoverConnectionOpener
 
         return source;
     }
+
+    /// <summary>An attempt is not started with less time than this left before the overall deadline.</summary>
+    private static readonly TimeSpan MinimumAttemptTime = TimeSpan.FromMilliseconds(50);
 
     /// <summary>What became of the fast path's attempt: it threw, or it found the wrong kind of server.</summary>
     private readonly record struct FirstAttempt(long StartedAt, Exception? Failure, NpgsqlConnection? Connection);
@@ -342,6 +348,11 @@ internal sealed class FailoverConnectionOpener
             if (_owner._overallTimeout != Timeout.InfiniteTimeSpan)
             {
                 var remaining = _owner._overallTimeout - started;
+                if (remaining < MinimumAttemptTime)
+                {
+                    return null;
+                }
+
                 perHost = perHost == Timeout.InfiniteTimeSpan || remaining < perHost ? remaining : perHost;
             }
 
@@ -350,7 +361,7 @@ internal sealed class FailoverConnectionOpener
             try
             {
                 connection = _async
-                    ? await host.DataSource.OpenConnectionAsync(timeout.Token).ConfigureAwait(false)
+                    ? await BoundedAsync(host.DataSource.OpenConnectionAsync(timeout.Token), perHost).ConfigureAwait(false)
                     : host.DataSource.OpenConnection();
             }
             catch (OperationCanceledException) when (_callerToken.IsCancellationRequested)
@@ -376,6 +387,48 @@ internal sealed class FailoverConnectionOpener
             }
 
             return await AcceptAsync(host, attempt, started, connection).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// Npgsql stops watching the cancellation token once the TCP connection is up (TLS and authentication then run
+        /// to Npgsql's own whole-second Timeout), so the wait is bounded here; a connection that arrives after it is closed.
+        /// </summary>
+        private async ValueTask<NpgsqlConnection> BoundedAsync(ValueTask<NpgsqlConnection> open, TimeSpan limit)
+        {
+            if (open.IsCompleted || limit == Timeout.InfiniteTimeSpan)
+            {
+                return await open.ConfigureAwait(false);
+            }
+
+            var task = open.AsTask();
+            try
+            {
+                return await task.WaitAsync(limit, _owner._time, _callerToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException && !task.IsCompleted)
+            {
+                _ = task.ContinueWith(
+                    static late =>
+                    {
+                        if (late.IsCompletedSuccessfully)
+                        {
+                            late.Result.Dispose();
+                        }
+                        else
+                        {
+                            _ = late.Exception;
+                        }
+                    },
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+                if (e is TimeoutException)
+                {
+                    throw new OperationCanceledException("The attempt ran out of time.", e);
+                }
+
+                throw;
+            }
         }
 
         /// <summary>Checks the kind of server; returns the connection when it is wanted, else records why not.</summary>

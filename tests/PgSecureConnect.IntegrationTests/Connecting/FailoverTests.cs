@@ -117,6 +117,27 @@ public sealed class FailoverTests(TestBedFixture fixture)
     }
 
     [Fact]
+    public async Task A_deadline_that_is_not_a_whole_number_of_seconds_is_kept_even_after_tcp_connects()
+    {
+        // Npgsql stops watching cancellation once TCP is up (black holes accept TCP), so the factory bounds the wait itself.
+        var server = await fixture.GetSharedServerAsync();
+        using var hole1 = fixture.TestBed.StartBlackHole();
+        using var hole2 = fixture.TestBed.StartBlackHole();
+        using var hole3 = fixture.TestBed.StartBlackHole();
+        var deadline = TimeSpan.FromSeconds(1.5);
+        await using var factory = ConnectionFactory.FromUrl(Url(server, $"{hole1.Host}:{hole1.Port},{hole2.Host}:{hole2.Port},{hole3.Host}:{hole3.Port}"),
+            new ConnectionFactoryOptions { Retry = new RetryPolicy { OverallTimeout = deadline, ConnectTimeout = TimeSpan.FromSeconds(1) } });
+
+        var (exception, elapsed) = await Connect.FailureOf(async () => await factory.OpenConnectionAsync());
+
+        elapsed.Should().BeGreaterThan(deadline * 0.9).And.BeLessThan(deadline * 1.1 + TimeSpan.FromMilliseconds(400));
+        var failure = exception.Should().BeOfType<ConnectionFailedException>().Subject;
+        failure.Kind.Should().Be(ConnectionFailureKind.Timeout);
+        failure.Message.Should().Contain("the overall timeout of 1.5 s ran out");
+        (hole1.AcceptedConnections + hole2.AcceptedConnections + hole3.AcceptedConnections).Should().Be(2, "the first host for 1 s, the second for the 0.5 s left");
+    }
+
+    [Fact]
     public async Task Wrong_password_fails_at_once_after_one_attempt_leaving_other_hosts_untouched()
     {
         var server = await fixture.GetSharedServerAsync();
