@@ -50,26 +50,23 @@ internal sealed class FailoverConnectionOpener
 
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        // No clock read here: a pooled open completes synchronously and must cost what Npgsql's costs. A first attempt
-        // that fails or finds the wrong server did so at once, so the slow path's own clock start is accurate enough.
-        var host = PreferredHost();
-        ValueTask<NpgsqlConnection> pending;
-        try
-        {
-            pending = host.DataSource.OpenConnectionAsync(cancellationToken);
-        }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-        {
-            return OpenSlowAsync(host, new FirstAttempt(_time.GetTimestamp(), e, null), async: true, cancellationToken);
-        }
-
+        // The fast path must cost what Npgsql's own open costs: no clock read, no allocation, no exception handler (an
+        // async method like NpgsqlDataSource.OpenConnectionAsync reports every failure through its task). A pooled open
+        // completes synchronously and, with no target_session_attrs, Npgsql's ValueTask is handed back untouched.
+        var host = _hosts.Length == 1 ? _hosts[0] : PreferredHost();
+        var pending = host.DataSource.OpenConnectionAsync(cancellationToken);
         if (!pending.IsCompletedSuccessfully)
         {
             return CompleteFirstAttemptAsync(host, pending, cancellationToken);
         }
 
+        if (_target == TargetSessionAttributes.Any)
+        {
+            return pending;
+        }
+
         var connection = pending.Result;
-        return _target == TargetSessionAttributes.Any || IsWanted(host, connection)
+        return IsWanted(host, connection)
             ? new ValueTask<NpgsqlConnection>(connection)
             : OpenSlowAsync(host, new FirstAttempt(_time.GetTimestamp(), null, connection), async: true, cancellationToken);
     }
@@ -361,7 +358,7 @@ internal sealed class FailoverConnectionOpener
             try
             {
                 connection = _async
-                    ? await BoundedAsync(host.DataSource.OpenConnectionAsync(timeout.Token), perHost).ConfigureAwait(false)
+                    ? await BoundedAsync(host.DataSource.OpenConnectionAsync(timeout.Token), timeout.Token).ConfigureAwait(false)
                     : host.DataSource.OpenConnection();
             }
             catch (OperationCanceledException) when (_callerToken.IsCancellationRequested)
@@ -391,11 +388,12 @@ internal sealed class FailoverConnectionOpener
 
         /// <summary>
         /// Npgsql stops watching the cancellation token once the TCP connection is up (TLS and authentication then run
-        /// to Npgsql's own whole-second Timeout), so the wait is bounded here; a connection that arrives after it is closed.
+        /// to Npgsql's own whole-second Timeout), so the wait is bounded here by the same token: the per-server timeout,
+        /// the overall deadline or the caller. A connection that arrives after that is closed.
         /// </summary>
-        private async ValueTask<NpgsqlConnection> BoundedAsync(ValueTask<NpgsqlConnection> open, TimeSpan limit)
+        private static async ValueTask<NpgsqlConnection> BoundedAsync(ValueTask<NpgsqlConnection> open, CancellationToken token)
         {
-            if (open.IsCompleted || limit == Timeout.InfiniteTimeSpan)
+            if (open.IsCompleted)
             {
                 return await open.ConfigureAwait(false);
             }
@@ -403,9 +401,9 @@ internal sealed class FailoverConnectionOpener
             var task = open.AsTask();
             try
             {
-                return await task.WaitAsync(limit, _owner._time, _callerToken).ConfigureAwait(false);
+                return await task.WaitAsync(token).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is TimeoutException or OperationCanceledException && !task.IsCompleted)
+            catch (OperationCanceledException) when (!task.IsCompleted)
             {
                 _ = task.ContinueWith(
                     static late =>
@@ -422,11 +420,6 @@ internal sealed class FailoverConnectionOpener
                     CancellationToken.None,
                     TaskContinuationOptions.ExecuteSynchronously,
                     TaskScheduler.Default);
-                if (e is TimeoutException)
-                {
-                    throw new OperationCanceledException("The attempt ran out of time.", e);
-                }
-
                 throw;
             }
         }

@@ -76,7 +76,7 @@ public sealed class FailoverConnectionOpenerTests : IDisposable
 
         var failure = await RunAsync(opener, pendingTimersWhileWaiting: 1);
 
-        failure.Attempts.Should().HaveCount(6);
+        failure.Attempts.Should().HaveCount(6, failure.Message);
         failure.Attempts.Select(a => a.Attempt).Should().Equal(1, 1, 1, 2, 2, 2);
         failure.Attempts.Should().OnlyContain(a => a.Kind == ConnectionFailureKind.Unreachable && a.Phase == ConnectionPhase.Connect);
         _hosts.Should().OnlyContain(h => h.IsOffline);
