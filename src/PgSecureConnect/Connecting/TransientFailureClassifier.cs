@@ -87,13 +87,6 @@ internal static class TransientFailureClassifier
         return new(ConnectionFailureKind.Other, ConnectionPhase.Connect, FirstLine(message));
     }
 
-    /// <summary>
-    /// Whether a command error on a pooled connection means that server's pool holds stale connections: it was
-    /// shut down (57P01, 57P02) or is no longer writable (25006, read-only transaction on a demoted primary).
-    /// </summary>
-    public static bool InvalidatesPool(Exception exception)
-        => Find<PostgresException>(exception) is { SqlState: "25006" or "57P01" or "57P02" };
-
     private static FailureClassification ClassifyServerError(PostgresException e)
     {
         var text = $"{FirstLine(e.MessageText)} ({e.SqlState})";

@@ -43,8 +43,6 @@ internal sealed class ConnectionParameters
 
     public bool TryGet(string keyword, out ParameterValue value) => _values.TryGetValue(keyword, out value);
 
-    public bool Contains(string keyword) => _values.ContainsKey(keyword);
-
     /// <summary>The values as a plain dictionary, for comparison with libpq's <c>PQconninfoParse</c>.</summary>
     public IReadOnlyDictionary<string, string> ToDictionary()
         => _order.ToDictionary(k => k, k => _values[k].Value, StringComparer.Ordinal);

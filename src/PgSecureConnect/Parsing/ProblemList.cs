@@ -12,9 +12,6 @@ internal sealed class ProblemList
     public void Add(string key, SettingSource? source, string message)
         => (_problems ??= []).Add(new ConfigurationProblem(key, source, message));
 
-    public void AddRange(IEnumerable<ConfigurationProblem> problems)
-        => (_problems ??= []).AddRange(problems);
-
     public void ThrowIfAny()
     {
         if (HasProblems)

@@ -90,12 +90,4 @@ public class TransientFailureClassifierTests
         TransientFailureClassifier.Classify(allTransient).IsTransient.Should().BeTrue();
         TransientFailureClassifier.Classify(oneFatal).Kind.Should().Be(ConnectionFailureKind.Authentication);
     }
-
-    [Theory]
-    [InlineData("25006", true)]
-    [InlineData("57P01", true)]
-    [InlineData("57P02", true)]
-    [InlineData("23505", false)]
-    public void Errors_that_invalidate_a_pool(string sqlState, bool invalidates)
-        => TransientFailureClassifier.InvalidatesPool(Server(sqlState)).Should().Be(invalidates);
 }
