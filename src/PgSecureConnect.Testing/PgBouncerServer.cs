@@ -47,17 +47,7 @@ public sealed class PgBouncerServer : IAsyncDisposable, IDisposable
     public string Url => PostgresServer.BuildUrl(Host, Port, Username, Password, Database);
 
     /// <summary>An Npgsql connection string to PgBouncer (<c>SSL Mode=Disable</c>, no pooling).</summary>
-    public string ConnectionString => new NpgsqlConnectionStringBuilder
-    {
-        Host = Host,
-        Port = Port,
-        Database = Database,
-        Username = Username,
-        Password = Password,
-        SslMode = SslMode.Disable,
-        Pooling = false,
-        Timeout = 15,
-    }.ConnectionString;
+    public string ConnectionString => PostgresServer.BuildConnectionString(Host, Port, Username, Password, Database);
 
     /// <summary>PgBouncer's log file.</summary>
     public string LogFilePath => Path.Combine(Directory, "pgbouncer.log");

@@ -71,17 +71,7 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     /// <c>SSL Mode=Disable</c>, no pooling (so nothing idles on a server a test is about to break).
     /// On a <see cref="ServerTlsMode.HostSslOnly"/> server use <see cref="ExecuteScalarAsync{T}"/> (Unix socket) instead.
     /// </summary>
-    public string ConnectionString => new NpgsqlConnectionStringBuilder
-    {
-        Host = Host,
-        Port = Port,
-        Database = Database,
-        Username = Username,
-        Password = Password,
-        SslMode = SslMode.Disable,
-        Pooling = false,
-        Timeout = 15,
-    }.ConnectionString;
+    public string ConnectionString => BuildConnectionString(Host, Port, Username, Password, Database);
 
     /// <summary>The data directory (owned by the server user).</summary>
     public string DataDirectory => Path.Combine(ServerDirectory, "data");
@@ -372,6 +362,19 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     /// <inheritdoc cref="Dispose" />
     /// <returns>A task that completes when the server is gone.</returns>
     public ValueTask DisposeAsync() => new(Task.Run(Dispose));
+
+    /// <summary>An Npgsql connection string for administrative use: plaintext TCP, no pooling.</summary>
+    internal static string BuildConnectionString(string host, int port, string user, string password, string database) => new NpgsqlConnectionStringBuilder
+    {
+        Host = host,
+        Port = port,
+        Database = database,
+        Username = user,
+        Password = password,
+        SslMode = SslMode.Disable,
+        Pooling = false,
+        Timeout = 15,
+    }.ConnectionString;
 
     internal static string BuildUrl(string host, int port, string user, string password, string database)
     {
