@@ -14,4 +14,17 @@ public enum ServerCertificateKind
 
     /// <summary>The right names, but signed by a second CA that nobody trusts (<see cref="TestCertificates.UntrustedCaCertificatePath"/>).</summary>
     Untrusted,
+
+    /// <summary>
+    /// Signed by the trusted test CA with the right names, but its extended key usage allows client authentication only
+    /// (no serverAuth): libpq refuses it under verify-ca and verify-full ("unsupported certificate purpose").
+    /// </summary>
+    ClientAuthOnly,
+
+    /// <summary>
+    /// Signed by the trusted test CA, but for a wrong host name full of control characters, line breaks and
+    /// right-to-left overrides (in the common name and subject alternative name): text an attacker controls that must
+    /// never reach a message or log unescaped.
+    /// </summary>
+    HostileNames,
 }

@@ -75,19 +75,11 @@ public static class ConnectionFactory
             return Create(variables, options);
         }
 
-        var prefix = options?.VariablePrefix ?? string.Empty;
-        var alsoSet = new[] { VariableNames.DatabaseUrl }.Concat(VariableNames.ConflictWithUrl)
-            .Select(v => prefix + v)
-            .Where(v => variables.TryGet(v, out _, out _))
-            .ToList();
+        // The connection string takes the place of DATABASE_URL: the same conflicts are refused, and DB_SSLMODE,
+        // DB_SSLROOTCERT and the other discrete settings add to it exactly as they add to DATABASE_URL.
         var source = new SettingSource(SettingSourceKind.Configuration, key);
-        if (alsoSet.Count > 0)
-        {
-            throw new ConnectionConfigurationException([new ConfigurationProblem(key, source,
-                $"{key} and {string.Join(", ", alsoSet)} are all set in the configuration, so it is unclear which to use; keep one of them")]);
-        }
-
-        return new UrlConnectionFactory(ConnectionStringReader.Read(connectionString, key, source), options);
+        var result = VariablesReader.Read(variables, options?.VariablePrefix, readFile: null, (key, connectionString, source));
+        return new UrlConnectionFactory(result.Settings, options);
     }
 
     /// <summary>
@@ -99,10 +91,10 @@ public static class ConnectionFactory
         var explicitPath = options?.EnvFilePath;
         var envPath = Path.GetFullPath(explicitPath ?? Path.Combine(currentDirectory, ConnectionDefaults.EnvFileName), currentDirectory);
         var problems = new ProblemList();
-        Func<string, bool> isInEnvironment = environment is null
-            ? name => Environment.GetEnvironmentVariable(name) is not null
-            : environment.ContainsKey;
-        var dotEnv = DotEnvFile.Read(envPath, isInEnvironment, problems);
+        Func<string, string?> lookupEnvironment = environment is null
+            ? Environment.GetEnvironmentVariable
+            : name => environment.GetValueOrDefault(name);
+        var dotEnv = DotEnvFile.Read(envPath, lookupEnvironment, problems);
         if (dotEnv is null && explicitPath is not null)
         {
             problems.Add("EnvFilePath", new SettingSource(SettingSourceKind.Policy, "EnvFilePath", "ConnectionFactoryOptions.EnvFilePath"),

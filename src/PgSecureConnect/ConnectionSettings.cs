@@ -30,8 +30,14 @@ public sealed class ConnectionSettings
     /// <summary>The user name (<c>user</c>); <see langword="null"/> means Npgsql's default, the operating system user.</summary>
     public string? Username { get; internal set; }
 
-    /// <summary>The password. Never shown by <see cref="ToString"/>, <see cref="Describe"/> or any message.</summary>
-    public string? Password { get; internal set; }
+    /// <summary>
+    /// The password. Not a public property, so that serializers and destructuring loggers never write it: read it with
+    /// <see cref="GetPassword"/>, check it with <see cref="HasPassword"/>.
+    /// </summary>
+    internal string? Password { get; set; }
+
+    /// <summary>Whether a password is set. The password itself is never shown by <see cref="ToString"/>, <see cref="Describe"/> or any message.</summary>
+    public bool HasPassword => Password is not null;
 
     /// <summary>A PostgreSQL password file (<c>passfile</c>), read by Npgsql when no password is given.</summary>
     public string? Passfile { get; internal set; }
@@ -54,8 +60,17 @@ public sealed class ConnectionSettings
     /// <summary>The client certificate's private key file (<c>sslkey</c>).</summary>
     public string? SslKey { get; internal set; }
 
-    /// <summary>The password of <see cref="SslKey"/> (<c>sslpassword</c>). Never shown.</summary>
-    public string? SslPassword { get; internal set; }
+    /// <summary>The password of <see cref="SslKey"/> (<c>sslpassword</c>); read it with <see cref="GetSslPassword"/>.</summary>
+    internal string? SslPassword { get; set; }
+
+    /// <summary>Whether a password for <see cref="SslKey"/> (<c>sslpassword</c>) is set. Never shown.</summary>
+    public bool HasSslPassword => SslPassword is not null;
+
+    /// <summary><c>sslcertmode=disable</c>: no client certificate is presented, even one configured elsewhere.</summary>
+    internal bool ClientCertificateDisabled { get; set; }
+
+    /// <summary>Things worth a warning that are not errors (a later <c>ssl=true</c> that weakens <c>sslmode</c>); logged when a factory is created.</summary>
+    internal IReadOnlyList<string> Warnings { get; set; } = [];
 
     /// <summary>How TLS is negotiated (<c>sslnegotiation</c>: <c>postgres</c> or <c>direct</c>).</summary>
     public SslNegotiation? SslNegotiation { get; internal set; }
@@ -169,16 +184,32 @@ public sealed class ConnectionSettings
         return VariablesReader.Read(source, prefix: null, readFile: null).Settings;
     }
 
+    /// <summary>
+    /// The password (<c>password</c>), or <see langword="null"/> when none is set. A method rather than a property, so
+    /// that JSON serializers and structured-logging destructuring (<c>{@Settings}</c>) never write it.
+    /// </summary>
+    /// <returns>The password.</returns>
+    public string? GetPassword() => Password;
+
+    /// <summary>The password of the client key (<c>sslpassword</c>), or <see langword="null"/>; a method for the same reason as <see cref="GetPassword"/>.</summary>
+    /// <returns>The key password.</returns>
+    public string? GetSslPassword() => SslPassword;
+
     /// <summary>The source of <paramref name="keyword"/>, or <see langword="null"/> when it was not set.</summary>
     /// <param name="keyword">A libpq keyword such as <c>sslmode</c>.</param>
     /// <returns>Where the value came from.</returns>
     public SettingSource? GetSource(string keyword) => _sources.GetValueOrDefault(keyword);
 
     /// <summary>
-    /// A complete Npgsql connection string builder: every server, the password, the effective SSL settings, pool
-    /// settings and <c>Persist Security Info=false</c>. Two settings cannot be expressed in a connection string and
-    /// are applied by the factories instead: <see cref="SslMinProtocolVersion"/>/<see cref="SslMaxProtocolVersion"/>,
-    /// and <see cref="TargetSessionAttributes"/> for a single server (Npgsql accepts it only with several hosts).
+    /// A complete Npgsql connection string builder for code that uses Npgsql directly: every server, the password, pool
+    /// settings and <c>Persist Security Info=false</c>, with libpq's meaning of the SSL settings translated: <c>require</c>
+    /// with a root certificate file becomes <see cref="SslMode.VerifyCA"/>, and <c>sslrootcert=system</c> without a mode
+    /// becomes <see cref="SslMode.VerifyFull"/> against the operating system's trust store.
+    /// It holds the password in clear (its <c>ConnectionString</c> is a secret), and it lacks what only the factories
+    /// enforce: the <see cref="SslPolicy"/>, the TLS 1.2 floor and <see cref="SslMinProtocolVersion"/>/<see cref="SslMaxProtocolVersion"/>,
+    /// <see cref="TargetSessionAttributes"/> for a single server (Npgsql accepts it only with several hosts), and
+    /// isolation from the <c>PG*</c> environment variables, which Npgsql reads for settings left empty (for example
+    /// <c>PGSSLROOTCERT</c> with <see cref="SslMode.VerifyFull"/> and no root certificate). Prefer a factory.
     /// </summary>
     /// <returns>A new builder; changing it does not change these settings.</returns>
     public NpgsqlConnectionStringBuilder ToNpgsqlConnectionStringBuilder()

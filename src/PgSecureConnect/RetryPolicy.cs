@@ -79,5 +79,13 @@ public sealed class RetryPolicy
         {
             yield return $"Retry.HostRecheckInterval must be positive; it is {HostRecheckInterval}.";
         }
+
+        foreach (var (name, value) in new[] { ("BaseDelay", BaseDelay), ("MaxDelay", MaxDelay), ("OverallTimeout", OverallTimeout), ("ConnectTimeout", ConnectTimeout), ("HostRecheckInterval", HostRecheckInterval) })
+        {
+            if (value > Internal.ConnectionLimits.MaxTimerDuration)
+            {
+                yield return $"Retry.{name} must be at most {Internal.ConnectionLimits.MaxTimerDuration} (the longest timer .NET supports); it is {value}.";
+            }
+        }
     }
 }

@@ -16,7 +16,7 @@ public sealed record SettingSource(SettingSourceKind Kind, string Name, string? 
     /// <summary>A human-readable description such as <c>DB_HOST in /app/.env</c>.</summary>
     public override string ToString() => Kind switch
     {
-        SettingSourceKind.Default => $"default for {Name}",
+        SettingSourceKind.Default => Location ?? $"default for {Name}",
         SettingSourceKind.Url => Location is null ? $"URL parameter {Name}" : $"{Name} in {Location}",
         SettingSourceKind.EnvironmentVariable => $"environment variable {Name}",
         SettingSourceKind.DotEnvFile => Location is null ? $"{Name} in .env" : $"{Name} in {Location}",

@@ -13,6 +13,9 @@ internal sealed class CertificateFactory : IDisposable
 {
     private const string WrongHostName = "wrong.example.invalid";
 
+    /// <summary>A name with a line break, an ANSI escape and a right-to-left override, for <see cref="ServerCertificateKind.HostileNames"/>.</summary>
+    internal const string HostileName = "evil\r\nINFO forged log line\u001b[31m\u202Egnp.exe";
+
     private readonly X509Certificate2 trustedCa;
     private readonly X509Certificate2 untrustedCa;
     private readonly ConcurrentDictionary<(ServerCertificateKind Kind, string Address), PemPair> serverCertificates = new();
@@ -72,16 +75,36 @@ internal sealed class CertificateFactory : IDisposable
     private PemPair CreateServerCertificate(ServerCertificateKind kind, string listenAddress)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var commonName = kind == ServerCertificateKind.WrongHostName ? WrongHostName : "localhost";
-        var request = new CertificateRequest(new X500DistinguishedName("CN=" + commonName), key, HashAlgorithmName.SHA256);
+        var commonName = kind switch
+        {
+            ServerCertificateKind.WrongHostName => WrongHostName,
+            ServerCertificateKind.HostileNames => HostileName,
+            _ => "localhost",
+        };
+        var subject = new X500DistinguishedNameBuilder();
+        subject.AddCommonName(commonName);
+        var request = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyAgreement, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        var purpose = kind == ServerCertificateKind.ClientAuthOnly ? "1.3.6.1.5.5.7.3.2" : "1.3.6.1.5.5.7.3.1";
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(purpose)], false));
 
         var names = new SubjectAlternativeNameBuilder();
         if (kind == ServerCertificateKind.WrongHostName)
         {
             names.AddDnsName(WrongHostName);
+        }
+        else if (kind == ServerCertificateKind.HostileNames)
+        {
+            // SubjectAlternativeNameBuilder refuses such names; an attacker's CA does not, so write the DER by hand.
+            var writer = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
+            using (writer.PushSequence())
+            {
+                writer.WriteCharacterString(System.Formats.Asn1.UniversalTagNumber.IA5String, HostileName.Replace("\u202E", string.Empty, StringComparison.Ordinal),
+                    new System.Formats.Asn1.Asn1Tag(System.Formats.Asn1.TagClass.ContextSpecific, 2));
+            }
+
+            request.CertificateExtensions.Add(new X509Extension("2.5.29.17", writer.Encode(), false));
         }
         else
         {
@@ -98,7 +121,10 @@ internal sealed class CertificateFactory : IDisposable
             }
         }
 
-        request.CertificateExtensions.Add(names.Build());
+        if (kind != ServerCertificateKind.HostileNames)
+        {
+            request.CertificateExtensions.Add(names.Build());
+        }
 
         var issuer = kind == ServerCertificateKind.Untrusted ? untrustedCa : trustedCa;
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));

@@ -18,6 +18,7 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
     private readonly FailoverConnectionOpener _opener;
     private readonly HostHealthMonitor _health;
     private readonly Lazy<NpgsqlMultiHostDataSource>? _multiHost;
+    private readonly DataSourceConfigurator _configurator;
     private int _disposed;
 
     public ConnectionFactoryCore(ConnectionSettings parsed, ConnectionFactoryOptions? options)
@@ -28,7 +29,7 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
 
         Settings = EffectiveSettings.Create(parsed, options);
         var logger = options.LoggerFactory?.CreateLogger("PgSecureConnect") ?? NullLogger.Instance;
-        var configurator = new DataSourceConfigurator(Settings, options);
+        var configurator = _configurator = new DataSourceConfigurator(Settings, options);
 
         _hosts = new HostState[Settings.Servers.Count];
         try
@@ -45,6 +46,7 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
                 host?.DataSource?.Dispose();
             }
 
+            configurator.Dispose();
             throw;
         }
 
@@ -60,6 +62,11 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
         {
             Log.FactoryCreated(logger, string.Join(", ", Settings.Servers), sslMode, Settings.GetSource("sslmode")?.ToString() ?? "libpq default",
                 Settings.TargetSessionAttributes is { } target ? UrlWriter.TargetName(target) : "any", Settings.Servers.Count);
+        }
+
+        foreach (var warning in Settings.Warnings)
+        {
+            Log.SettingsWarning(logger, warning);
         }
 
         if (options.SslPolicy == SslPolicy.AllowInsecure && Settings.HasRemoteServers && SslModeResolver.MayBePlaintext(Settings.SslMode.Value) && logger.IsEnabled(LogLevel.Warning))
@@ -111,6 +118,8 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
         {
             _multiHost.Value.Dispose();
         }
+
+        _configurator.Dispose();
     }
 
     public async ValueTask DisposeAsync()
@@ -130,6 +139,8 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
         {
             await _multiHost.Value.DisposeAsync().ConfigureAwait(false);
         }
+
+        _configurator.Dispose();
     }
 
     private static HostState CreateHost(DataSourceConfigurator configurator, ServerEndpoint server)

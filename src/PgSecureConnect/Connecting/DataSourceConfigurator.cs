@@ -1,8 +1,9 @@
+using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Microsoft.Extensions.Logging;
 using Npgsql;
+using PgSecureConnect.Internal;
 using PgSecureConnect.Parsing;
 using PgSecureConnect.Security;
 
@@ -11,29 +12,66 @@ namespace PgSecureConnect.Connecting;
 /// <summary>
 /// Builds the factory's <see cref="NpgsqlDataSource"/>s with <see cref="NpgsqlDataSourceBuilder"/>: one pooled
 /// single-host data source per server (the factory routes between them), and on request one multi-host data source
-/// over all servers for code that needs a single <see cref="NpgsqlDataSource"/>. Root certificates are read once here,
-/// not per connection.
+/// over all servers for code that needs a single <see cref="NpgsqlDataSource"/>. Root and client certificates are read
+/// once here, not per connection. Nothing reaches Npgsql from the process environment: every setting Npgsql would
+/// otherwise take from a <c>PG*</c> variable or a file in the home directory is set explicitly, and secrets never
+/// enter a connection string (Npgsql exposes and logs it with every secret but <c>Password</c>).
 /// </summary>
-internal sealed class DataSourceConfigurator
+internal sealed class DataSourceConfigurator : IDisposable
 {
+    /// <summary>Every authentication method, so that Npgsql does not read <c>PGREQUIREAUTH</c> when none is configured.</summary>
+    private const string AnyAuthentication = "Password,MD5,GSS,SSPI,ScramSHA256,None";
+
+    /// <summary>The lowest TLS version when <c>ssl_min_protocol_version</c> is not set: libpq's default since PostgreSQL 14.</summary>
+    private const SslProtocols DefaultTlsProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+
     private readonly ConnectionSettings _settings;
     private readonly ConnectionFactoryOptions _options;
     private readonly X509Certificate2Collection? _rootCertificates;
+    private readonly ClientCertificate? _clientCertificate;
+    private readonly PasswordResolver _passwords;
 
     public DataSourceConfigurator(ConnectionSettings settings, ConnectionFactoryOptions options)
     {
         _settings = settings;
         _options = options;
-        _rootCertificates = LoadRootCertificates(settings);
+        var problems = new ProblemList();
+        _rootCertificates = LoadRootCertificates(settings, problems);
+        if (settings.SslCertificate is { } certificate && !settings.ClientCertificateDisabled && settings.SslMode != SslMode.Disable)
+        {
+            _clientCertificate = ClientCertificate.Load(certificate, settings.SslKey, settings.SslPassword, settings.GetSource("sslcert"), settings.GetSource("sslkey"), problems);
+        }
+
+        _passwords = new PasswordResolver(settings);
+        problems.ThrowIfAny();
     }
 
     /// <summary>A pooled data source for one server. <paramref name="host"/> receives certificate failures for the attempt report.</summary>
     public NpgsqlDataSource BuildSingleHost(HostState? host, ServerEndpoint server)
-        => Configure([server], includeTargetSessionAttributes: false, host).Build();
+        => Build([server], includeTargetSessionAttributes: false, host, static b => b.Build());
 
     /// <summary>A multi-host data source over every server, with Npgsql's own failover.</summary>
     public NpgsqlMultiHostDataSource BuildMultiHost()
-        => Configure(_settings.Servers, includeTargetSessionAttributes: true, host: null).BuildMultiHost();
+        => Build(_settings.Servers, includeTargetSessionAttributes: true, host: null, static b => b.BuildMultiHost());
+
+    public void Dispose() => _clientCertificate?.Dispose();
+
+    private T Build<T>(IReadOnlyList<ServerEndpoint> servers, bool includeTargetSessionAttributes, HostState? host, Func<NpgsqlDataSourceBuilder, T> build)
+    {
+        var builder = Configure(servers, includeTargetSessionAttributes, host);
+        try
+        {
+            return build(builder);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or InvalidOperationException && _options.ConfigureDataSource is not null)
+        {
+            // Npgsql validates the builder here; with a hook in play, the hook is the likely cause.
+            throw new ConnectionConfigurationException([new ConfigurationProblem("ConfigureDataSource", HookSource,
+                $"Npgsql refused the data source as ConfigureDataSource left it: {e.Message}")]);
+        }
+    }
+
+    private static SettingSource HookSource => new(SettingSourceKind.Policy, "ConfigureDataSource", "ConnectionFactoryOptions.ConfigureDataSource");
 
     private NpgsqlDataSourceBuilder Configure(IReadOnlyList<ServerEndpoint> servers, bool includeTargetSessionAttributes, HostState? host)
     {
@@ -48,68 +86,121 @@ internal sealed class DataSourceConfigurator
             connectionString.SslMode = SslMode.Require;
         }
 
-        // Npgsql's Timeout bounds the first attempt, which runs without a deadline token (no allocation on the fast
-        // path): never let it exceed the overall timeout.
-        var overall = _settings.PoolTimeout ?? _options.Retry.OverallTimeout;
-        if (overall != Timeout.InfiniteTimeSpan)
+        // Secrets reach Npgsql through callbacks only: the password provider below and the client certificate loaded
+        // above. An unencrypted client key may stay with Npgsql (it then reads no PGSSLCERT/PGSSLKEY or home files).
+        connectionString.Password = null;
+        connectionString.Passfile = null;
+        connectionString.SslPassword = null;
+        if (_clientCertificate is null || _settings.SslPassword is not null)
         {
-            // Whole seconds, rounded down: the first attempt must end within the overall deadline (under 1 s, Npgsql's
-            // granularity wins and the first attempt may take up to 1 s).
-            var overallSeconds = Math.Max(1, (int)Math.Floor(overall.TotalSeconds));
-            if (connectionString.Timeout == 0 || connectionString.Timeout > overallSeconds)
-            {
-                connectionString.Timeout = overallSeconds;
-            }
+            connectionString.SslCertificate = null;
+            connectionString.SslKey = null;
         }
 
-        var builder = new NpgsqlDataSourceBuilder(connectionString.ConnectionString);
+        BlockEnvironmentFallbacks(connectionString, includeTargetSessionAttributes && servers.Count > 1);
+        BoundFirstAttempt(connectionString);
+
+        var builder = new NpgsqlDataSourceBuilder(connectionString.ConnectionString)
+        {
+            // A stable name without secrets: Npgsql otherwise names a data source (and tags its metrics) with its
+            // connection string.
+            Name = DataSourceName(servers),
+        };
         if (_options.LoggerFactory is { } loggerFactory)
         {
             builder.UseLoggerFactory(loggerFactory);
         }
 
-        if (effective != SslMode.Disable)
+        builder.UsePasswordProvider(_passwords.GetPassword, _passwords.GetPasswordAsync);
+        var ours = TlsCallback(effective, host);
+        builder.UseSslClientAuthenticationOptionsCallback(ours);
+
+        if (_options.ConfigureDataSource is { } hook)
         {
-            var validator = new ServerCertificateValidator(effective, _rootCertificates)
-            {
-                Rejected = host is null ? null : (_, reason) => host.LastCertificateFailure = reason,
-            };
-            var protocols = TlsProtocols(_settings);
-            builder.UseSslClientAuthenticationOptionsCallback(authentication =>
-            {
-                authentication.RemoteCertificateValidationCallback = validator.Validate;
-                if (protocols is { } enabled)
-                {
-                    authentication.EnabledSslProtocols = enabled;
-                }
-            });
+            var problems = new ProblemList();
+            var before = ConfigureDataSourceGuard.Snapshot(builder);
+            hook(builder);
+            var callers = ConfigureDataSourceGuard.Inspect(builder, before, ours, problems);
+            problems.ThrowIfAny();
+
+            // Installed last, whatever the hook did: the caller's TLS callback runs first and cannot undo verification.
+            builder.UseSslClientAuthenticationOptionsCallback(callers is null ? ours : ConfigureDataSourceGuard.Compose(callers, ours));
         }
 
-        _options.ConfigureDataSource?.Invoke(builder);
-        CheckCallerChanges(builder.ConnectionStringBuilder, servers, connectionString.SslMode);
         return builder;
     }
 
-    /// <summary><see cref="ConnectionFactoryOptions.ConfigureDataSource"/> may not weaken what the policy decided.</summary>
-    private void CheckCallerChanges(NpgsqlConnectionStringBuilder configured, IReadOnlyList<ServerEndpoint> servers, SslMode given)
-    {
-        if (_options.SslPolicy == SslPolicy.AllowInsecure || servers.All(s => s.IsLocal) || configured.SslMode == given)
-        {
-            return;
-        }
+    private string DataSourceName(IReadOnlyList<ServerEndpoint> servers)
+        => $"{string.Join(",", servers)}/{_settings.Database ?? _settings.Username ?? string.Empty}";
 
-        if (SslModeResolver.MayBePlaintext(configured.SslMode))
+    /// <summary>
+    /// Npgsql falls back to <c>PGUSER</c>, <c>PGPASSWORD</c>, <c>PGAPPNAME</c>, <c>PGOPTIONS</c>, <c>PGCLIENTENCODING</c>,
+    /// <c>PGSSLNEGOTIATION</c>, <c>PGREQUIREAUTH</c> and <c>PGTARGETSESSIONATTRS</c> when a setting is absent; the
+    /// factory's settings already hold whatever of those applies (read by the library, with their source), so each is
+    /// given explicitly. See docs/security.md for the one Npgsql cannot be kept from (<c>PGTZ</c>).
+    /// </summary>
+    private void BlockEnvironmentFallbacks(NpgsqlConnectionStringBuilder builder, bool multiHost)
+    {
+        builder.Username ??= Environment.UserName;
+        builder.ApplicationName ??= string.Empty;
+        builder.Options ??= string.Empty;
+        builder.ClientEncoding ??= "UTF8";
+        builder.SslNegotiation = _settings.SslNegotiation ?? SslNegotiation.Postgres;
+        builder.RequireAuth ??= AnyAuthentication;
+        if (multiHost)
         {
-            throw new ConnectionConfigurationException([new ConfigurationProblem("sslmode", new SettingSource(SettingSourceKind.Policy, "sslmode", "ConnectionFactoryOptions.ConfigureDataSource"),
-                $"ConfigureDataSource set SSL Mode to {configured.SslMode}, which SslPolicy.{_options.SslPolicy} does not allow for remote servers; set the mode in the connection settings, or choose another SslPolicy")]);
+            builder.TargetSessionAttributes ??= "any";
         }
     }
 
-    private static SslProtocols? TlsProtocols(ConnectionSettings settings)
+    /// <summary>
+    /// Npgsql's Timeout bounds the first attempt, which runs without a deadline token (no allocation on the fast path):
+    /// never let it exceed the overall timeout.
+    /// </summary>
+    private void BoundFirstAttempt(NpgsqlConnectionStringBuilder connectionString)
+    {
+        var overall = _settings.PoolTimeout ?? _options.Retry.OverallTimeout;
+        if (overall != Timeout.InfiniteTimeSpan)
+        {
+            // Whole seconds, rounded down: the first attempt must end within the overall deadline (under 1 s, Npgsql's
+            // granularity wins and the first attempt may take up to 1 s). Npgsql's limit is 1024 s.
+            var overallSeconds = (int)Math.Clamp(Math.Floor(overall.TotalSeconds), 1, ConnectionLimits.MaxConnectTimeoutSeconds);
+            if (connectionString.Timeout == 0 || connectionString.Timeout > overallSeconds)
+            {
+                connectionString.Timeout = overallSeconds;
+            }
+        }
+    }
+
+    private Action<SslClientAuthenticationOptions> TlsCallback(SslMode effective, HostState? host)
+    {
+        var validator = new ServerCertificateValidator(effective, _rootCertificates, _options.TimeProvider)
+        {
+            Rejected = host is null ? null : (_, reason) => host.RecordCertificateRejection(reason),
+        };
+        var protocols = TlsProtocols(_settings);
+        var chainPolicy = ServerCertificateValidator.CreateSystemChainPolicy();
+        var clientCertificate = _clientCertificate?.Context;
+        return authentication =>
+        {
+            authentication.RemoteCertificateValidationCallback = validator.Validate;
+            authentication.EnabledSslProtocols = protocols;
+            // .NET builds a chain before the callback runs, in every mode: never let it download anything (AIA).
+            authentication.CertificateChainPolicy = chainPolicy.Clone();
+
+            // Only the configured client certificate is ever presented: not one Npgsql found through PGSSLCERT or
+            // ~/.postgresql, and none at all with sslcertmode=disable.
+            authentication.ClientCertificates = null;
+            authentication.LocalCertificateSelectionCallback = null;
+            authentication.ClientCertificateContext = clientCertificate;
+        };
+    }
+
+    private static SslProtocols TlsProtocols(ConnectionSettings settings)
     {
         if (settings.SslMinProtocolVersion is null && settings.SslMaxProtocolVersion is null)
         {
-            return null;
+            return DefaultTlsProtocols;
         }
 
         var min = settings.SslMinProtocolVersion ?? SslProtocols.Tls12;
@@ -126,7 +217,7 @@ internal sealed class DataSourceConfigurator
         return enabled;
     }
 
-    private static X509Certificate2Collection? LoadRootCertificates(ConnectionSettings settings)
+    private static X509Certificate2Collection? LoadRootCertificates(ConnectionSettings settings, ProblemList problems)
     {
         if (settings.SslRootCertificate is not { } path || settings.UsesSystemRootCertificates || settings.SslMode == SslMode.Disable)
         {
@@ -152,8 +243,9 @@ internal sealed class DataSourceConfigurator
                 UnauthorizedAccessException => "cannot be read by this process",
                 _ => "holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
             };
-            throw new ConnectionConfigurationException([new ConfigurationProblem("sslrootcert", settings.GetSource("sslrootcert"),
-                $"the root certificate file '{path}' {reason}; point sslrootcert (DB_SSLROOTCERT) at the PEM file of the CA that signed the server's certificate, or use sslrootcert=system for a public CA")]);
+            problems.Add("sslrootcert", settings.GetSource("sslrootcert"),
+                $"the root certificate file '{path}' {reason}; point sslrootcert (DB_SSLROOTCERT) at the PEM file of the CA that signed the server's certificate, or use sslrootcert=system for a public CA");
+            return null;
         }
     }
 }

@@ -485,7 +485,7 @@ internal sealed class FailoverConnectionOpener
         private NpgsqlConnection? Fail(HostState host, int attempt, TimeSpan started, Exception exception)
         {
             var classification = TransientFailureClassifier.Classify(exception);
-            if (classification.Kind == ConnectionFailureKind.Certificate && host.LastCertificateFailure is { } why)
+            if (classification.Kind == ConnectionFailureKind.Certificate && TransientFailureClassifier.RejectedByValidationCallback(exception) && host.TakeCertificateRejection() is { } why)
             {
                 classification = classification with { Description = why };
             }

@@ -23,8 +23,16 @@ internal sealed class HostState(ServerEndpoint server)
         set => Volatile.Write(ref _role, (int)value);
     }
 
-    /// <summary>Why the last certificate check of this server failed, for the attempt report.</summary>
-    public string? LastCertificateFailure { get; set; }
+    private string? _certificateRejection;
+
+    /// <summary>Records why the certificate check of an attempt on this server failed, for that attempt's report.</summary>
+    public void RecordCertificateRejection(string reason) => Volatile.Write(ref _certificateRejection, reason);
+
+    /// <summary>
+    /// Takes the recorded rejection reason, once: a later attempt that fails for another reason (the server refusing our
+    /// client certificate, say) never reports an earlier attempt's reason.
+    /// </summary>
+    public string? TakeCertificateRejection() => Interlocked.Exchange(ref _certificateRejection, null);
 
     /// <summary>Marks the server offline; <see langword="true"/> when it was online before (the caller schedules the recheck).</summary>
     public bool TryMarkOffline() => Interlocked.Exchange(ref _offline, 1) == 0;

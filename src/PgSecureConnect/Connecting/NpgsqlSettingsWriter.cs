@@ -38,18 +38,23 @@ internal static class NpgsqlSettingsWriter
         builder.Password = settings.Password;
         builder.Passfile = settings.Passfile;
 
-        if (settings.SslMode is { } sslMode)
+        var hasRootFile = settings.SslRootCertificate is not null && !settings.UsesSystemRootCertificates;
+        if (EffectiveSslMode(settings.SslMode, hasRootFile, settings.UsesSystemRootCertificates) is { } sslMode)
         {
             builder.SslMode = sslMode;
         }
 
-        if (settings.SslRootCertificate is { } root && !settings.UsesSystemRootCertificates)
+        if (hasRootFile)
         {
-            builder.RootCertificate = root;
+            builder.RootCertificate = settings.SslRootCertificate;
         }
 
-        builder.SslCertificate = settings.SslCertificate;
-        builder.SslKey = settings.SslKey;
+        if (!settings.ClientCertificateDisabled)
+        {
+            builder.SslCertificate = settings.SslCertificate;
+            builder.SslKey = settings.SslKey;
+        }
+
         builder.SslPassword = settings.SslPassword;
         if (settings.SslNegotiation is { } negotiation)
         {
@@ -126,4 +131,16 @@ internal static class NpgsqlSettingsWriter
 
         return builder;
     }
+
+    /// <summary>
+    /// libpq's meaning in Npgsql's terms: <c>require</c> with a root certificate file verifies the chain
+    /// (<see cref="SslMode.VerifyCA"/>; Npgsql's Require never does), and <c>sslrootcert=system</c> defaults to
+    /// <see cref="SslMode.VerifyFull"/>. A factory's settings already hold the resolved mode.
+    /// </summary>
+    private static SslMode? EffectiveSslMode(SslMode? mode, bool hasRootFile, bool systemRoots) => mode switch
+    {
+        SslMode.Require when hasRootFile => SslMode.VerifyCA,
+        null when systemRoots => SslMode.VerifyFull,
+        _ => mode,
+    };
 }

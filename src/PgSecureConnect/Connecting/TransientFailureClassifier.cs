@@ -20,6 +20,11 @@ internal static class TransientFailureClassifier
             return inner.All(c => c.IsTransient) ? inner[^1] : inner.First(c => !c.IsTransient);
         }
 
+        if (Find<PasswordNotConfiguredException>(exception) is { } noPassword)
+        {
+            return new(ConnectionFailureKind.Authentication, ConnectionPhase.Authentication, noPassword.Message);
+        }
+
         var postgres = Find<PostgresException>(exception);
         if (postgres is not null)
         {
@@ -39,7 +44,7 @@ internal static class TransientFailureClassifier
             var certificate = tls.Message.Contains("certificate", StringComparison.OrdinalIgnoreCase);
             return certificate
                 ? new(ConnectionFailureKind.Certificate, ConnectionPhase.Tls, "certificate verification failed: " + tls.Message)
-                : new(ConnectionFailureKind.TlsUnavailable, ConnectionPhase.Tls, "TLS handshake failed: " + tls.Message);
+                : new(ConnectionFailureKind.TlsUnavailable, ConnectionPhase.Tls, "TLS handshake failed: " + Security.UntrustedText.Escape(tls.Message));
         }
 
         // Npgsql: "SSL connection requested. No SSL enabled connection from this host is configured."
@@ -86,6 +91,10 @@ internal static class TransientFailureClassifier
 
         return new(ConnectionFailureKind.Other, ConnectionPhase.Connect, FirstLine(message));
     }
+
+    /// <summary>Whether the TLS handshake failed because our certificate validation callback said no (not, say, because the server refused our client certificate).</summary>
+    public static bool RejectedByValidationCallback(Exception exception)
+        => Find<AuthenticationException>(exception) is { } tls && tls.Message.Contains("RemoteCertificateValidationCallback", StringComparison.Ordinal);
 
     private static FailureClassification ClassifyServerError(PostgresException e)
     {

@@ -12,10 +12,16 @@ internal static class EffectiveSettings
     public static ConnectionSettings Create(ConnectionSettings parsed, ConnectionFactoryOptions options)
     {
         var invalid = options.Retry.Validate().ToList();
+        if (!Enum.IsDefined(options.SslPolicy))
+        {
+            // Configuration binding turns "3" into (SslPolicy)3: refuse it rather than let it fall through to a weaker mode.
+            invalid.Insert(0, $"SslPolicy is {(int)options.SslPolicy}, which is not an SslPolicy; use RequireEncryption (the default), VerifyFull or AllowInsecure.");
+        }
+
         if (invalid.Count > 0)
         {
             // Options are code, not configuration: misuse is an ArgumentException, all problems at once (as Polly does).
-            throw new ArgumentException("The retry policy is invalid:\n" + string.Join("\n", invalid.Select(m => "- " + m)), nameof(options));
+            throw new ArgumentException("The connection factory options are invalid:\n" + string.Join("\n", invalid.Select(m => "- " + m)), nameof(options));
         }
 
         var problems = new ProblemList();

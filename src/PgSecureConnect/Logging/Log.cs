@@ -16,6 +16,10 @@ internal static partial class Log
         Message = "SslPolicy.AllowInsecure: connections to the remote server(s) {Servers} may run without encryption (sslmode={SslMode})")]
     public static partial void InsecureSslAllowed(ILogger logger, string servers, string sslMode);
 
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning,
+        Message = "Connection settings: {Warning}")]
+    public static partial void SettingsWarning(ILogger logger, string warning);
+
     [LoggerMessage(EventId = 1100, Level = LogLevel.Warning,
         Message = "Opening a connection to {Host}:{Port} failed (attempt {Attempt}, {Phase}, {Kind}) after {DurationMs} ms: {Error}")]
     public static partial void AttemptFailed(ILogger logger, string host, int port, int attempt, ConnectionPhase phase, ConnectionFailureKind kind, long durationMs, string error);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Authentication;
 using Npgsql;
+using PgSecureConnect.Internal;
 
 namespace PgSecureConnect.Parsing;
 
@@ -19,6 +20,7 @@ internal static class ConnectionSettingsMapper
         var settings = new ConnectionSettings();
         var context = new MapContext(parameters, problems, settings);
         context.Run();
+        settings.Warnings = [.. problems.Warnings];
         return settings;
     }
 
@@ -163,8 +165,8 @@ internal static class ConnectionSettingsMapper
                     case "allow":
                         break;
                     case "disable":
-                        settings.SslCertificate = null;
-                        settings.SslKey = null;
+                        settings.ClientCertificateDisabled = true;
+                        SetSource("sslcertmode", certMode);
                         break;
                     case "require":
                         Problem("sslcertmode", "Npgsql cannot insist that the server asks for the client certificate; use sslcertmode=allow (the default) and require certificates on the server (pg_hba.conf 'cert' or clientcert=verify-full)");
@@ -263,7 +265,11 @@ internal static class ConnectionSettingsMapper
         {
             if (Get("connect_timeout") is { } timeout)
             {
-                if (TryParseLibpqInt(timeout.Value, out var seconds))
+                if (TryParseLibpqInt(timeout.Value, out var seconds) && seconds > ConnectionLimits.MaxConnectTimeoutSeconds)
+                {
+                    Invalid<object?>(timeout, $"a whole number of seconds up to {ConnectionLimits.MaxConnectTimeoutSeconds} (Npgsql's limit; 0 waits forever)");
+                }
+                else if (TryParseLibpqInt(timeout.Value, out seconds))
                 {
                     // libpq: zero or negative waits forever; "the minimum allowed timeout is 2 seconds, therefore a value of 1 is interpreted as 2".
                     settings.ConnectTimeout = seconds <= 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(Math.Max(2, seconds));
@@ -405,7 +411,11 @@ internal static class ConnectionSettingsMapper
 
             if (Get("pool_timeout") is { } poolTimeout)
             {
-                if (DurationSyntax.TryParse(poolTimeout.Value, out var value))
+                if (DurationSyntax.TryParse(poolTimeout.Value, out var value) && value > ConnectionLimits.MaxTimerDuration)
+                {
+                    Invalid<object?>(poolTimeout, $"a duration of at most {ConnectionLimits.MaxTimerSeconds} seconds (about 49 days; 0 waits forever)");
+                }
+                else if (DurationSyntax.TryParse(poolTimeout.Value, out value))
                 {
                     // Prisma: pool_timeout=0 disables the timeout.
                     settings.PoolTimeout = value == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : value;

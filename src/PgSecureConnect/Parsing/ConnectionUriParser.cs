@@ -220,11 +220,13 @@ internal static class ConnectionUriParser
                     p++;
                 }
 
-                if (!hadUserInfo && uri.AsSpan(databaseStart, p - databaseStart).Contains('@') && ports.Length > 0 && !IsPortList(ports.ToString()))
+                if (!hadUserInfo && uri.AsSpan(databaseStart, p - databaseStart).Contains('@'))
                 {
+                    // "postgresql://app:2024/Spring@db/orders": libpq reads host "app", port 2024 and database
+                    // "Spring@db/orders". A password with an unencoded '/' is far likelier than a database name with '@'.
                     Problem("password",
-                        "the URL has a '/' before its '@', so libpq would read the user name as the host and the password as the port; " +
-                        "percent-encode the password: '/' is %2F, '@' is %40");
+                        "the URL has an '@' after its first '/', so libpq would read the user name as the host, the start of the password as the port and the rest as the database name: " +
+                        "probably the password contains a '/' that is not percent-encoded. Percent-encode the password ('/' is %2F, '@' is %40); a database name with '@' must be written with %40");
                 }
 
                 if (p > databaseStart)
@@ -311,6 +313,12 @@ internal static class ConnectionUriParser
                     afterSecret = false;
                     if (value == "true")
                     {
+                        if (parameters.TryGet("sslmode", out var earlier) && earlier.Value is "verify-ca" or "verify-full")
+                        {
+                            // libpq lets the later ssl=true win: the certificate is then no longer checked.
+                            problems.Warnings.Add($"{urlKey}: ssl=true after sslmode={earlier.Value} lowers it to sslmode=require, which does not verify the server certificate (libpq reads ssl=true as sslmode=require and the later parameter wins); remove ssl=true to keep {earlier.Value}");
+                        }
+
                         parameters.Set("sslmode", "require", Source("ssl"));
                     }
                     else
@@ -362,19 +370,6 @@ internal static class ConnectionUriParser
             "port" => "port list",
             _ => keyword,
         };
-
-        private static bool IsPortList(string ports)
-        {
-            foreach (var item in ports.Split(','))
-            {
-                if (item.Length > 0 && item.AsSpan().Trim().IndexOfAnyExceptInRange('0', '9') >= 0)
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
 
         private bool Overlaps(int start, int end) => _secretEnd >= 0 && start < _secretEnd && end > _secretStart;
 

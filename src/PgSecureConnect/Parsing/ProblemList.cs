@@ -12,6 +12,9 @@ internal sealed class ProblemList
     public void Add(string key, SettingSource? source, string message)
         => (_problems ??= []).Add(new ConfigurationProblem(key, source, message));
 
+    /// <summary>Things worth a warning that are not errors; they end up in <see cref="ConnectionSettings.Warnings"/>.</summary>
+    public List<string> Warnings { get; } = [];
+
     public void ThrowIfAny()
     {
         if (HasProblems)

@@ -27,6 +27,7 @@ internal static class UrlWriter
         ("sslrootcert", s => s.SslRootCertificate),
         ("sslcert", s => s.SslCertificate),
         ("sslkey", s => s.SslKey),
+        ("sslcertmode", s => s.ClientCertificateDisabled ? "disable" : null),
         ("sslpassword", s => s.SslPassword),
         ("sslnegotiation", s => s.SslNegotiation?.ToString().ToLowerInvariant()),
         ("ssl_min_protocol_version", s => TlsName(s.SslMinProtocolVersion)),

@@ -7,20 +7,28 @@ namespace PgSecureConnect.Parsing;
 /// </summary>
 internal static class VariablesReader
 {
-    public static VariablesReadResult Read(VariableSource variables, string? prefix, Func<string, string>? readFile)
+    /// <param name="variables">Where the variables are read.</param>
+    /// <param name="prefix">The variable prefix, or <see langword="null"/>.</param>
+    /// <param name="readFile">Reads <c>*_FILE</c> secrets; <see langword="null"/> for <see cref="SecretFileReader"/>.</param>
+    /// <param name="connectionString">
+    /// A connection string found elsewhere (<c>ConnectionStrings:Default</c>) that takes the place of <c>DATABASE_URL</c>:
+    /// the same conflicts are refused, and the same discrete variables (<c>DB_SSLMODE</c>, <c>DB_SSLROOTCERT</c>, ...) add to it.
+    /// </param>
+    public static VariablesReadResult Read(VariableSource variables, string? prefix, Func<string, string>? readFile, (string Key, string Value, SettingSource Source)? connectionString = null)
     {
         var problems = new ProblemList();
-        var reader = new Reader(variables, prefix ?? string.Empty, readFile ?? File.ReadAllText, problems);
+        var reader = new Reader(variables, prefix ?? string.Empty, readFile ?? SecretFileReader.Read, problems, connectionString);
         var result = reader.Run();
         problems.ThrowIfAny();
         return result;
     }
 
-    private sealed class Reader(VariableSource variables, string prefix, Func<string, string> readFile, ProblemList problems)
+    private sealed class Reader(VariableSource variables, string prefix, Func<string, string> readFile, ProblemList problems, (string Key, string Value, SettingSource Source)? connectionString)
     {
         public VariablesReadResult Run()
         {
-            var url = Lookup(VariableNames.DatabaseUrl);
+            var urlKey = connectionString?.Key ?? prefix + VariableNames.DatabaseUrl;
+            var url = connectionString is { } given ? (given.Value, given.Source) : Lookup(VariableNames.DatabaseUrl);
             var discrete = new List<(string Name, string Keyword, string Value, SettingSource Source)>();
             foreach (var (name, keyword) in VariableNames.Discrete)
             {
@@ -34,19 +42,24 @@ internal static class VariablesReader
             if (url is { } urlValue)
             {
                 var conflicting = discrete.Where(d => VariableNames.ConflictWithUrl.Contains(d.Name[prefix.Length..])).ToList();
-                if (conflicting.Count > 0)
+                if (connectionString is not null && Lookup(VariableNames.DatabaseUrl) is { } alsoUrl)
                 {
-                    problems.Add(prefix + VariableNames.DatabaseUrl, urlValue.Source,
-                        $"{prefix}{VariableNames.DatabaseUrl} and {string.Join(", ", conflicting.Select(c => c.Name))} are all set, so it is unclear which to use " +
-                        $"({string.Join(", ", conflicting.Select(c => c.Source.ToString()))}); keep either {prefix}{VariableNames.DatabaseUrl} alone or the {prefix}DB_* variables without it");
+                    conflicting.Insert(0, (prefix + VariableNames.DatabaseUrl, "url", alsoUrl.Value, alsoUrl.Source));
                 }
 
-                parameters = ConnectionStringReader.Parse(urlValue.Value, prefix + VariableNames.DatabaseUrl, urlValue.Source, problems);
+                if (conflicting.Count > 0)
+                {
+                    problems.Add(urlKey, urlValue.Source,
+                        $"{urlKey} and {string.Join(", ", conflicting.Select(c => c.Name))} are all set, so it is unclear which to use " +
+                        $"({string.Join(", ", conflicting.Select(c => c.Source.ToString()))}); keep either {urlKey} alone or the {prefix}DB_* variables without it");
+                }
+
+                parameters = ConnectionStringReader.Parse(urlValue.Value, urlKey, urlValue.Source, problems);
                 foreach (var (name, keyword, value, source) in discrete.Except(conflicting))
                 {
                     if (parameters.TryGet(keyword, out var fromUrl) && fromUrl.Value != value)
                     {
-                        problems.Add(name, source, $"{name} and the {keyword} parameter of {prefix}{VariableNames.DatabaseUrl} disagree; keep one of them");
+                        problems.Add(name, source, $"{name} and the {keyword} parameter of {urlKey} disagree; keep one of them");
                     }
                     else
                     {
@@ -72,6 +85,10 @@ internal static class VariablesReader
             }
 
             var fromLibpqVariables = prefix.Length == 0 && AddLibpqVariables(parameters);
+            if (prefix.Length == 0 && (url is not null || discrete.Count > 0 || fromLibpqVariables))
+            {
+                AddLibpqDefaultFiles(parameters);
+            }
             if (url is null && discrete.Count == 0 && !fromLibpqVariables)
             {
                 problems.Add(prefix + VariableNames.DatabaseUrl, null,
@@ -84,6 +101,34 @@ internal static class VariablesReader
 
             var settings = ConnectionSettingsMapper.Map(parameters, problems);
             return new VariablesReadResult(settings, url is not null);
+        }
+
+        /// <summary>
+        /// libpq's files in the home directory, read by the library (Npgsql is kept from reading them itself) so that
+        /// settings show them with their source: <c>~/.pgpass</c> when no password is given, and the client certificate
+        /// <c>~/.postgresql/postgresql.crt</c> with its key when none is given. Never with a prefix: like the <c>PG*</c>
+        /// variables, they cannot say which database they are meant for.
+        /// </summary>
+        private void AddLibpqDefaultFiles(ConnectionParameters parameters)
+        {
+            if (Lookup("HOME") is not { } home || !Path.IsPathRooted(home.Value))
+            {
+                return;
+            }
+
+            var passfile = Path.Combine(home.Value, ".pgpass");
+            if (!parameters.TryGet("password", out _) && File.Exists(passfile))
+            {
+                parameters.SetIfMissing("passfile", passfile, new SettingSource(SettingSourceKind.Default, "passfile", "libpq default ~/.pgpass"));
+            }
+
+            var certificate = Path.Combine(home.Value, ".postgresql", "postgresql.crt");
+            var key = Path.Combine(home.Value, ".postgresql", "postgresql.key");
+            if (!parameters.TryGet("sslcert", out _) && File.Exists(certificate) && File.Exists(key))
+            {
+                parameters.Set("sslcert", certificate, new SettingSource(SettingSourceKind.Default, "sslcert", "libpq default ~/.postgresql/postgresql.crt"));
+                parameters.SetIfMissing("sslkey", key, new SettingSource(SettingSourceKind.Default, "sslkey", "libpq default ~/.postgresql/postgresql.key"));
+            }
         }
 
         /// <summary>The libpq variables fill whatever is still missing, as libpq's <c>conninfo_add_defaults</c> does.</summary>
@@ -140,6 +185,7 @@ internal static class VariablesReader
             {
                 var reason = e switch
                 {
+                    SecretFileException secret => secret.Message,
                     FileNotFoundException or DirectoryNotFoundException => "does not exist",
                     UnauthorizedAccessException => "cannot be read by this process (check its permissions)",
                     _ => $"cannot be read ({e.GetType().Name})",

@@ -3,16 +3,16 @@ using System.Net;
 namespace PgSecureConnect.Security;
 
 /// <summary>
-/// Decides whether a host names this machine. Only <c>localhost</c> (and names under <c>.localhost</c>, RFC 6761),
-/// addresses in 127.0.0.0/8 and <c>::1</c> (also IPv4-mapped) count; a name that merely resolves to loopback does not,
-/// because DNS can change without the configuration changing.
+/// Decides whether a host names this machine. Only <c>localhost</c> itself, addresses in 127.0.0.0/8 and <c>::1</c>
+/// (also IPv4-mapped) count; a name that merely resolves to loopback does not, because DNS can change without the
+/// configuration changing. That includes names under <c>.localhost</c>: RFC 6761 asks resolvers to keep them local,
+/// but many send them to DNS, and a Kubernetes search domain turns <c>db.localhost</c> into a cluster service.
 /// </summary>
 internal static class LoopbackAddress
 {
     public static bool IsLoopback(string host)
     {
-        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
-            || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
         {
             return true;
         }

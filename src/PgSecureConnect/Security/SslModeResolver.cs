@@ -31,7 +31,11 @@ internal static class SslModeResolver
                 (false, true, SslPolicy.VerifyFull, _) => (SslMode.VerifyFull, "SslPolicy.VerifyFull, remote server"),
                 (false, true, SslPolicy.RequireEncryption, true) => (SslMode.VerifyFull, "SslPolicy.RequireEncryption, remote server, root certificate given"),
                 (false, true, SslPolicy.RequireEncryption, false) => (SslMode.Require, "SslPolicy.RequireEncryption, remote server, no root certificate"),
-                _ => (SslMode.Prefer, remote.Count > 0 ? "SslPolicy.AllowInsecure: libpq's default" : "local servers only: libpq's default"),
+                (false, true, SslPolicy.AllowInsecure, _) => (SslMode.Prefer, "SslPolicy.AllowInsecure: libpq's default"),
+                (false, false, _, _) => (SslMode.Prefer, "local servers only: libpq's default"),
+
+                // An undefined policy (callers validate it first) gets the strictest mode, never a weaker one.
+                _ => (SslMode.VerifyFull, "SslPolicy.VerifyFull, remote server"),
             };
             settings.SslMode = effective;
             settings.SetSource("sslmode", new SettingSource(SettingSourceKind.Policy, "sslmode", reason));
@@ -51,6 +55,14 @@ internal static class SslModeResolver
         {
             var hosts = string.Join(", ", remote.Select(r => r.Host).Distinct());
             var hostWord = remote.Count == 1 ? "the remote host" : "the remote hosts";
+            if (policy == SslPolicy.VerifyFull && settings.GssEncryptionMode is Npgsql.GssEncryptionMode.Prefer or Npgsql.GssEncryptionMode.Require)
+            {
+                // A GSS-encrypted session skips TLS, and with it the certificate check SslPolicy.VerifyFull promises.
+                problems.Add("gssencmode", settings.GetSource("gssencmode"),
+                    $"gssencmode={settings.GssEncryptionMode.ToString()!.ToLowerInvariant()} may replace TLS with GSSAPI encryption, which checks no server certificate, and SslPolicy.VerifyFull requires a verified certificate for {hostWord} {hosts}; " +
+                    "use gssencmode=disable (the default), or choose SslPolicy.RequireEncryption to accept Kerberos-authenticated encryption");
+            }
+
             switch (policy)
             {
                 case SslPolicy.RequireEncryption when effective is SslMode.Disable or SslMode.Allow or SslMode.Prefer:

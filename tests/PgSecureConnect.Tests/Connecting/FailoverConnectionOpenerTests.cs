@@ -91,7 +91,7 @@ public sealed class FailoverConnectionOpenerTests : IDisposable
 
         exception.ParamName.Should().Be("options");
         exception.Message.Should().Be(
-            "The retry policy is invalid:\n" +
+            "The connection factory options are invalid:\n" +
             "- Retry.MaxAttempts must be at least 1; it is 0.\n" +
             "- Retry.MaxDelay (00:00:01) must not be less than Retry.BaseDelay (00:00:02).\n" +
             "- Retry.HostRecheckInterval must be positive; it is 00:00:00. (Parameter 'options')");

@@ -7,7 +7,7 @@ public class LoopbackAddressTests
     [Theory]
     [InlineData("localhost", true)]
     [InlineData("LOCALHOST", true)]
-    [InlineData("db.localhost", true)]
+    [InlineData("db.localhost", false)]
     [InlineData("127.0.0.1", true)]
     [InlineData("127.255.0.9", true)]
     [InlineData("::1", true)]

@@ -70,8 +70,6 @@ internal static class DifferentialCorpus
         "postgresql://u:p@h/db?user=",
         "postgresql://u:p@h/db?password=",
         "postgresql://h:5432?user=x",
-        "postgresql://u:123/x@h",
-        "postgresql://u/x@h",
         "postgresql://u:p@h/x@y",
         "postgresql://u:p@h:5432/db@x",
 
@@ -369,6 +367,9 @@ internal static class DifferentialCorpus
         ("postgresql://u:p@s@s@h:5432/db", Divergence.AtInAuthority, null),
         ("postgresql://u:p@ss@h1,h2/db", Divergence.AtInAuthority, null),
         ("postgresql://u:pa/ss@h/db", Divergence.SlashInPassword, null),
+        ("postgresql://u:123/x@h", Divergence.SlashInPassword, null),
+        ("postgresql://u/x@h", Divergence.SlashInPassword, null),
+        ("postgresql://app:2024/Spring@db.example.com/orders", Divergence.SlashInPassword, null),
         ("postgresql://u:pa/ss@h", Divergence.SlashInPassword, null),
         ("postgresql://u:p/@h/db", Divergence.SlashInPassword, null),
         ("postgresql://u:pa/s/s@h:5432/db?sslmode=require", Divergence.SlashInPassword, null),

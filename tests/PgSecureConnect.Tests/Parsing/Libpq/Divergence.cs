@@ -17,7 +17,11 @@ public enum Divergence
     /// <summary>(b) More than one '@' in the authority: libpq cuts the user name or password at the first one and reads the rest as host.</summary>
     AtInAuthority = 2,
 
-    /// <summary>(b) A '/' in the password: libpq sees no user information, reads the user name as host and the password as port.</summary>
+    /// <summary>
+    /// (b) A '/' in the password: libpq sees no user information, reads the user name as host, the password as port and
+    /// the rest as database name. We refuse every URL with an '@' in its database part and no user information (even
+    /// "app:2024/Spring@db", where the password's head looks like a port).
+    /// </summary>
     SlashInPassword = 4,
 
     /// <summary>(b) A query string ('?' in the user part, or '?...=' anywhere) before the first '@': libpq reads it as user name and password.</summary>
@@ -136,7 +140,7 @@ internal static class DivergenceClassifier
             var databaseStart = p + 1;
             var query = input.IndexOf('?', databaseStart);
             var database = input[databaseStart..(query < 0 ? input.Length : query)];
-            if (database.Contains('@', StringComparison.Ordinal) && ports.Any(port => port.Trim().Any(c => c is < '0' or > '9')))
+            if (database.Contains('@', StringComparison.Ordinal))
             {
                 kinds |= Divergence.SlashInPassword;
             }
@@ -185,7 +189,7 @@ internal static class DivergenceClassifier
     public static bool Explains(Divergence kind, ConfigurationProblem problem) => kind switch
     {
         Divergence.AtInAuthority => problem.Message.Contains("more than one '@'", StringComparison.Ordinal),
-        Divergence.SlashInPassword => problem.Message.Contains("'/' before its '@'", StringComparison.Ordinal),
+        Divergence.SlashInPassword => problem.Message.Contains("'@' after its first '/'", StringComparison.Ordinal),
         Divergence.QuestionMarkInUser => problem.Message.Contains("query string ('?...=') before its '@'", StringComparison.Ordinal),
         Divergence.Blank => problem.Message.StartsWith("is empty", StringComparison.Ordinal),
         Divergence.InvalidUtf8 => problem.Message.Contains("not valid UTF-8", StringComparison.Ordinal),
