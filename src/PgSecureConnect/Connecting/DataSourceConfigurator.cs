@@ -142,8 +142,20 @@ internal sealed class DataSourceConfigurator : IDisposable
     private void BlockEnvironmentFallbacks(NpgsqlConnectionStringBuilder builder, bool multiHost)
     {
         builder.Username ??= Environment.UserName;
-        builder.ApplicationName ??= string.Empty;
-        builder.Options ??= string.Empty;
+
+        // An empty value does not survive Npgsql's connection string round trip, so only a variable that is really set
+        // gets a stand-in: a blank options string (no switches), and the program's name as application name, which is
+        // what libpq programs pass as fallback_application_name.
+        if (string.IsNullOrEmpty(builder.ApplicationName) && !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("PGAPPNAME")))
+        {
+            builder.ApplicationName = System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name ?? "PgSecureConnect";
+        }
+
+        if (string.IsNullOrEmpty(builder.Options) && !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("PGOPTIONS")))
+        {
+            builder.Options = " ";
+        }
+
         builder.ClientEncoding ??= "UTF8";
         builder.SslNegotiation = _settings.SslNegotiation ?? SslNegotiation.Postgres;
         builder.RequireAuth ??= AnyAuthentication;

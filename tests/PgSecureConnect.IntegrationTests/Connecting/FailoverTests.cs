@@ -24,15 +24,25 @@ public sealed class FailoverTests(TestBedFixture fixture)
     [Fact]
     public async Task Refused_first_host_costs_almost_nothing_and_is_skipped_afterwards()
     {
+        // Asserts what the factory did (its attempt report and its memory), not how long two cold opens took relative to
+        // each other: that comparison failed one CI run in a few under load (TLS + SCRAM of a cold open varies by more
+        // than the refused attempt costs). The benchmarks measure the cost precisely.
         var server = await fixture.GetSharedServerAsync();
         using var refused = fixture.TestBed.CreateRefusedEndpoint();
-        await using var direct = ConnectionFactory.FromUrl(Url(server, $"{server.Host}:{server.Port}", "application_name=refused-direct"));
-        await using var factory = ConnectionFactory.FromUrl(Url(server, $"{refused.Host}:{refused.Port},{server.Host}:{server.Port}", "application_name=refused-first"));
+        var logs = new CapturingLoggerProvider();
+        await using var factory = ConnectionFactory.FromUrl(Url(server, $"{refused.Host}:{refused.Port},{server.Host}:{server.Port}", "application_name=refused-first"),
+            new ConnectionFactoryOptions { LoggerFactory = logs });
 
-        var directTime = await TimeAsync(() => ServerPortAsync(direct));
-        var failoverTime = await TimeAsync(async () => (await ServerPortAsync(factory)).Should().Be(server.Port));
+        (await ServerPortAsync(factory)).Should().Be(server.Port);
+        for (var i = 0; i < 20; i++)
+        {
+            (await ServerPortAsync(factory)).Should().Be(server.Port);
+        }
 
-        failoverTime.Should().BeLessThan(directTime + TimeSpan.FromMilliseconds(500), "a refused port answers at once (target ≤ 50 ms; the benchmarks measure it)");
+        var failures = logs.Entries.Where(e => e.EventId.Id == 1100).Select(e => e.Message).ToList();
+        failures.Should().ContainSingle("the refused host is tried once, then skipped").Which.Should().Contain($"{refused.Host}:{refused.Port}").And.Contain("connection refused");
+        var refusedMs = long.Parse(System.Text.RegularExpressions.Regex.Match(failures[0], @"after (\d+) ms").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        refusedMs.Should().BeLessThan(1000, "a refused port answers at once (target ≤ 50 ms; the benchmarks measure it)");
         ((UrlConnectionFactory)factory).Core.Hosts[0].IsOffline.Should().BeTrue();
     }
 
@@ -71,7 +81,7 @@ public sealed class FailoverTests(TestBedFixture fixture)
         }
 
         first.Should().BeGreaterThan(TimeSpan.FromMilliseconds(900)).And.BeLessThan(TimeSpan.FromSeconds(4));
-        later.Max().Should().BeLessThan(TimeSpan.FromMilliseconds(500), "the dead host is remembered and skipped");
+        later.Max().Should().BeLessThan(TimeSpan.FromSeconds(2), "the dead host is remembered and skipped (pooled opens; the black hole's accept count below proves it)");
         hole.AcceptedConnections.Should().Be(1);
     }
 
