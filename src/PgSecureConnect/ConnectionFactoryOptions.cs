@@ -48,7 +48,12 @@ public sealed class ConnectionFactoryOptions
     /// <summary>
     /// Called for each <see cref="NpgsqlDataSourceBuilder"/> after PgSecureConnect has configured it, for type mappings,
     /// JSON options, Npgsql settings without a libpq counterpart (<c>builder.ConnectionStringBuilder.CommandTimeout</c>)
-    /// and the like. Changes to SSL settings made here are checked against <see cref="SslPolicy"/> again.
+    /// and the like. It cannot weaken security: a callback set with
+    /// <see cref="NpgsqlDataSourceBuilder.UseSslClientAuthenticationOptionsCallback"/> runs first and the factory's
+    /// certificate check must still accept (the TLS version floor and client certificate are the factory's); changing
+    /// the host, port, user, password, SSL or authentication settings here, or setting root certificates or the
+    /// obsolete certificate callbacks, is refused with a <see cref="ConnectionConfigurationException"/> that names the
+    /// libpq keyword to set instead.
     /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public Action<NpgsqlDataSourceBuilder>? ConfigureDataSource { get; set; }
