@@ -73,6 +73,7 @@ internal sealed class DataSourceConfigurator
             var validator = new ServerCertificateValidator(effective, _rootCertificates)
             {
                 Rejected = host is null ? null : (_, reason) => host.LastCertificateFailure = reason,
+                Observed = host is null ? null : certificate => host.Certificate = certificate,
             };
             var protocols = TlsProtocols(_settings);
             builder.UseSslClientAuthenticationOptionsCallback(authentication =>
@@ -85,6 +86,7 @@ internal sealed class DataSourceConfigurator
             });
         }
 
+        builder.Name = Diagnostics.TelemetryTags.DataSourceName(_options.Name, servers);
         _options.ConfigureDataSource?.Invoke(builder);
         CheckCallerChanges(builder.ConnectionStringBuilder, servers, connectionString.SslMode);
         return builder;

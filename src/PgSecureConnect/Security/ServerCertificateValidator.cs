@@ -16,11 +16,15 @@ internal sealed class ServerCertificateValidator(SslMode mode, X509Certificate2C
     /// <summary>Receives the reason for each rejection, with the host it was for.</summary>
     public Action<string, string>? Rejected { get; init; }
 
+    /// <summary>Receives what each handshake showed of the certificate (expiry, what was verified).</summary>
+    public Action<ServerCertificateInfo>? Observed { get; init; }
+
     public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         var checkChain = mode is SslMode.VerifyCA or SslMode.VerifyFull || roots is not null;
         if (!checkChain)
         {
+            ObserveUnverified(certificate);
             return true;
         }
 
@@ -36,6 +40,7 @@ internal sealed class ServerCertificateValidator(SslMode mode, X509Certificate2C
             ? (errors & SslPolicyErrors.RemoteCertificateChainErrors) == 0
             : ChainsToRoots(server, chain);
         var nameValid = mode != SslMode.VerifyFull || server.MatchesHostname(host, allowWildcards: true, allowCommonName: true);
+        Observed?.Invoke(new ServerCertificateInfo(server.NotAfter.ToUniversalTime(), chainValid, chainValid && nameValid && mode == SslMode.VerifyFull, server.Subject));
         if (chainValid && nameValid)
         {
             return true;
@@ -43,6 +48,15 @@ internal sealed class ServerCertificateValidator(SslMode mode, X509Certificate2C
 
         Rejected?.Invoke(host, CertificateFailure.Describe(server, chainValid, nameValid, host, roots is not null));
         return false;
+    }
+
+    private void ObserveUnverified(X509Certificate? certificate)
+    {
+        if (Observed is { } observed && certificate is not null)
+        {
+            using var server = new X509Certificate2(certificate);
+            observed(new ServerCertificateInfo(server.NotAfter.ToUniversalTime(), ChainVerified: false, HostNameVerified: false, server.Subject));
+        }
     }
 
     private bool ChainsToRoots(X509Certificate2 server, X509Chain? presented)
