@@ -14,4 +14,7 @@ public enum ServerCertificateKind
 
     /// <summary>The right names, but signed by a second CA that nobody trusts (<see cref="TestCertificates.UntrustedCaCertificatePath"/>).</summary>
     Untrusted,
+
+    /// <summary>Like <see cref="Valid"/>, but it expires two days from now: passes every check, for expiry warnings.</summary>
+    ExpiresSoon,
 }
