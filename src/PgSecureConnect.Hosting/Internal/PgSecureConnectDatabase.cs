@@ -21,6 +21,9 @@ internal sealed class PgSecureConnectDatabase(IServiceProvider services, PgSecur
 
     public PgSecureConnectRegistration Registration { get; } = registration;
 
+    /// <summary>The health probe shared by every health check run of this database.</summary>
+    public PgSecureConnectHealthCheck.SharedProbe HealthProbe { get; } = new();
+
     public IConnectionFactory Factory
     {
         get

@@ -16,30 +16,28 @@ namespace PgSecureConnect.Hosting.Internal;
 /// </summary>
 internal sealed class PgSecureConnectHealthCheck(PgSecureConnectDatabase database, TimeProvider time) : IHealthCheck
 {
-    private readonly object _gate = new();
-    private Task<HealthCheckResult>? _current;
-    private long _completedAt;
-
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        // HealthCheckService creates a check per run: the shared probe and its time live with the database.
         var hosting = database.Hosting;
+        var state = database.HealthProbe;
         Task<HealthCheckResult> task;
-        lock (_gate)
+        lock (state)
         {
-            var fresh = _current is { IsCompleted: true } && time.GetElapsedTime(_completedAt) < hosting.HealthCheckCacheDuration;
-            if (_current is null || (_current.IsCompleted && !fresh))
+            var fresh = state.Current is { IsCompleted: true } && time.GetElapsedTime(state.CompletedAt) < hosting.HealthCheckCacheDuration;
+            if (state.Current is null || (state.Current.IsCompleted && !fresh))
             {
-                _current = ProbeAsync(hosting);
+                state.Current = ProbeAsync(hosting, state);
             }
 
-            task = _current;
+            task = state.Current;
         }
 
         // The shared probe is bounded by its own timeout; a caller that gives up early only stops waiting.
         return task.WaitAsync(cancellationToken);
     }
 
-    private async Task<HealthCheckResult> ProbeAsync(PgSecureConnectHostingOptions hosting)
+    private async Task<HealthCheckResult> ProbeAsync(PgSecureConnectHostingOptions hosting, SharedProbe state)
     {
         await Task.Yield();
         try
@@ -48,7 +46,7 @@ internal sealed class PgSecureConnectHealthCheck(PgSecureConnectDatabase databas
         }
         finally
         {
-            _completedAt = time.GetTimestamp();
+            state.CompletedAt = time.GetTimestamp();
         }
     }
 
@@ -72,7 +70,7 @@ internal sealed class PgSecureConnectHealthCheck(PgSecureConnectDatabase databas
 
         foreach (var server in expiring)
         {
-            reasons.Add(string.Create(CultureInfo.InvariantCulture, $"the certificate of {server.Server} expires in {server.CertificateExpiresInDays:0.#} days (warning at {hosting.CertificateExpiryWarning.TotalDays:0.#})"));
+            reasons.Add(string.Create(CultureInfo.InvariantCulture, $"the certificate of {server.Server} expires in {server.CertificateExpiresInDays:0.#} days (warning at {hosting.CertificateExpiryWarning.TotalDays:0.#} days)"));
         }
 
         if (serving.Count == 0)
@@ -94,4 +92,12 @@ internal sealed class PgSecureConnectHealthCheck(PgSecureConnectDatabase databas
         "read-only primary" => ServerRole.ReadOnlyPrimary,
         _ => ServerRole.Unknown,
     };
+
+    /// <summary>The probe in flight or last completed, shared by every check of one database (lock the instance).</summary>
+    internal sealed class SharedProbe
+    {
+        public Task<HealthCheckResult>? Current { get; set; }
+
+        public long CompletedAt { get; set; }
+    }
 }

@@ -1,0 +1,11 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace PgSecureConnect.Hosting.Tests.Infrastructure;
+
+/// <summary>Every test that needs PostgreSQL joins this collection: <c>[Collection(TestBedCollection.Name)]</c>.</summary>
+[CollectionDefinition(Name)]
+[SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "An xunit collection definition.")]
+public sealed class TestBedCollection : ICollectionFixture<TestBedFixture>
+{
+    public const string Name = "PostgreSQL test bed (hosting)";
+}
