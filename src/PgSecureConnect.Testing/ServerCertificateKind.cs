@@ -27,4 +27,7 @@ public enum ServerCertificateKind
     /// never reach a message or log unescaped.
     /// </summary>
     HostileNames,
+
+    /// <summary>Like <see cref="Valid"/>, but it expires two days from now: passes every check, for expiry warnings.</summary>
+    ExpiresSoon,
 }

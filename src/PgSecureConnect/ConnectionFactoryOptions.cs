@@ -77,4 +77,19 @@ public sealed class ConnectionFactoryOptions
     /// <summary>The application name reported to the server, unless the settings give one.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public string? ApplicationName { get; set; }
+
+    /// <summary>
+    /// The factory's name in telemetry (the tag <c>pgsecureconnect.factory.name</c>) and the prefix of each server's
+    /// data source name (<see cref="NpgsqlDataSourceBuilder.Name"/>, Npgsql's <c>db.client.connection.pool.name</c>):
+    /// <c>orders</c> names the data sources <c>orders/db1.example.com:5432</c>, and so on. Must not hold secrets.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: the server list, such as <c>db1.example.com:5432</c>.</value>
+    public string? Name { get; set; }
+
+    /// <summary>
+    /// Whether every open gets a span (activity <c>PgSecureConnect.Open</c> of the source <c>PgSecureConnect</c>) while
+    /// someone listens; otherwise only opens that needed more than one attempt get one.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool TraceEveryOpen { get; set; }
 }

@@ -1,5 +1,7 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using PgSecureConnect;
@@ -9,6 +11,23 @@ using PgSecureConnect.Testing;
 #pragma warning disable CA1050, CA1711, CS1591
 
 namespace PgSecureConnect.Tests.Readme;
+
+public static class HostingFirstScreen
+{
+    public static void Run(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddPgSecureConnect();     // DATABASE_URL or ConnectionStrings:Default; bad settings stop the app at start
+        var app = builder.Build();
+        app.MapHealthChecks("/health");   // every server: reachable, role, TLS, days until its certificate expires
+        app.MapGet("/orders/{id}", async (IConnectionFactory db, int id) =>
+        {
+            await using var connection = await db.OpenConnectionAsync();   // pooled, verified TLS, retried with failover
+            return await new NpgsqlCommand("SELECT total FROM orders WHERE id = $1", connection) { Parameters = { new() { Value = id } } }.ExecuteScalarAsync();
+        });
+        app.Run();
+    }
+}
 
 public static class FirstScreen
 {

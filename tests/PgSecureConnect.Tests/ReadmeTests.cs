@@ -28,6 +28,7 @@ public class ReadmeTests
         var firstScreen = readme[..readme.IndexOf("\n---", StringComparison.Ordinal)];
 
         firstScreen.Should().Contain("dotnet run --project samples/PgSecureConnect.Sample").And.Contain("dotnet test").And.Contain("dotnet add package PgSecureConnect");
+        firstScreen.Should().Contain("dotnet add package PgSecureConnect.Hosting").And.Contain("builder.AddPgSecureConnect();");
         var example = System.Text.RegularExpressions.Regex.Match(firstScreen, "```csharp\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline).Groups[1].Value;
         example.TrimEnd().Split('\n').Length.Should().BeLessThanOrEqualTo(10);
     }

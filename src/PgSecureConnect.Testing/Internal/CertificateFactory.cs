@@ -128,9 +128,12 @@ internal sealed class CertificateFactory : IDisposable
 
         var issuer = kind == ServerCertificateKind.Untrusted ? untrustedCa : trustedCa;
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
-        var (notBefore, notAfter) = kind == ServerCertificateKind.Expired
-            ? (now.AddDays(-30), now.AddDays(-1))
-            : (now.AddDays(-1), now.AddDays(30));
+        var (notBefore, notAfter) = kind switch
+        {
+            ServerCertificateKind.Expired => (now.AddDays(-30), now.AddDays(-1)),
+            ServerCertificateKind.ExpiresSoon => (now.AddDays(-1), now.AddDays(2)),
+            _ => (now.AddDays(-1), now.AddDays(30)),
+        };
         using var certificate = request.Create(issuer, notBefore, notAfter, NewSerialNumber());
         return new PemPair(certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
     }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using PgSecureConnect.Diagnostics;
 using PgSecureConnect.Internal;
 using PgSecureConnect.Logging;
 using PgSecureConnect.Parsing;
@@ -19,6 +20,8 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
     private readonly HostHealthMonitor _health;
     private readonly Lazy<NpgsqlMultiHostDataSource>? _multiHost;
     private readonly DataSourceConfigurator _configurator;
+    private readonly bool _traceEveryOpen;
+    private readonly TimeProvider _time;
     private int _disposed;
 
     public ConnectionFactoryCore(ConnectionSettings parsed, ConnectionFactoryOptions? options)
@@ -37,6 +40,7 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
             for (var i = 0; i < _hosts.Length; i++)
             {
                 _hosts[i] = CreateHost(configurator, Settings.Servers[i]);
+                _hosts[i].PoolName = TelemetryTags.DataSourceName(options.Name, [Settings.Servers[i]]);
             }
         }
         catch
@@ -51,7 +55,9 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
         }
 
         _health = new HostHealthMonitor(options.TimeProvider, options.Retry.HostRecheckInterval, logger);
-        _opener = new FailoverConnectionOpener(_hosts, Settings, options.Retry, options.TimeProvider, _health, logger);
+        _opener = new FailoverConnectionOpener(_hosts, Settings, options.Retry, options.TimeProvider, _health, logger) { FactoryName = TelemetryTags.FactoryNameOf(options.Name, Settings.Servers) };
+        (_traceEveryOpen, _time) = (options.TraceEveryOpen, options.TimeProvider);
+        FactoryRegistry.Add(_opener.FactoryName, _hosts, options.TimeProvider);
         if (_hosts.Length > 1)
         {
             _multiHost = new Lazy<NpgsqlMultiHostDataSource>(configurator.BuildMultiHost, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -92,13 +98,13 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
     public ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        return _opener.OpenAsync(cancellationToken);
+        return PgSecureConnectDiagnostics.IsOpenObserved ? ObservedOpen.OpenAsync(_opener, _hosts, _traceEveryOpen, _time, cancellationToken) : _opener.OpenAsync(cancellationToken);
     }
 
     public NpgsqlConnection OpenConnection()
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        return _opener.Open();
+        return PgSecureConnectDiagnostics.IsOpenObserved ? ObservedOpen.Open(_opener, _hosts, _traceEveryOpen, _time) : _opener.Open();
     }
 
     public void Dispose()
@@ -108,6 +114,7 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
             return;
         }
 
+        FactoryRegistry.Remove(_hosts);
         _health.Dispose();
         foreach (var host in _hosts)
         {
@@ -129,6 +136,7 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
             return;
         }
 
+        FactoryRegistry.Remove(_hosts);
         _health.Dispose();
         foreach (var host in _hosts)
         {

@@ -102,9 +102,9 @@ internal sealed class DataSourceConfigurator : IDisposable
 
         var builder = new NpgsqlDataSourceBuilder(connectionString.ConnectionString)
         {
-            // A stable name without secrets: Npgsql otherwise names a data source (and tags its metrics) with its
-            // connection string.
-            Name = DataSourceName(servers),
+            // A stable name without secrets: Npgsql otherwise names a data source (and tags its metrics,
+            // db.client.connection.pool.name) with its connection string.
+            Name = Diagnostics.TelemetryTags.DataSourceName(_options.Name, servers),
         };
         if (_options.LoggerFactory is { } loggerFactory)
         {
@@ -129,9 +129,6 @@ internal sealed class DataSourceConfigurator : IDisposable
 
         return builder;
     }
-
-    private string DataSourceName(IReadOnlyList<ServerEndpoint> servers)
-        => $"{string.Join(",", servers)}/{_settings.Database ?? _settings.Username ?? string.Empty}";
 
     /// <summary>
     /// Npgsql falls back to <c>PGUSER</c>, <c>PGPASSWORD</c>, <c>PGAPPNAME</c>, <c>PGOPTIONS</c>, <c>PGCLIENTENCODING</c>,
@@ -189,6 +186,7 @@ internal sealed class DataSourceConfigurator : IDisposable
         var validator = new ServerCertificateValidator(effective, _rootCertificates, _options.TimeProvider)
         {
             Rejected = host is null ? null : (_, reason) => host.RecordCertificateRejection(reason),
+            Observed = host is null ? null : certificate => host.Certificate = certificate,
         };
         var protocols = TlsProtocols(_settings);
         var chainPolicy = ServerCertificateValidator.CreateSystemChainPolicy();

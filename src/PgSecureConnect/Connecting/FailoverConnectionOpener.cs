@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using PgSecureConnect.Diagnostics;
 using PgSecureConnect.Logging;
 
 namespace PgSecureConnect.Connecting;
@@ -47,6 +49,9 @@ internal sealed class FailoverConnectionOpener
         _random = random ?? Random.Shared.NextDouble;
         _health.Probe = ProbeAsync;
     }
+
+    /// <summary>The factory's name in telemetry (<see cref="TelemetryTags.FactoryNameOf"/>).</summary>
+    public string FactoryName { get; init; } = string.Empty;
 
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {
@@ -200,6 +205,8 @@ internal sealed class FailoverConnectionOpener
         private readonly List<ConnectionAttempt> _failures = [];
         private NpgsqlConnection? _fallback;
         private HostState? _fallbackHost;
+        private readonly Activity? _activity;
+        private readonly bool _ownsActivity;
 
         public OpenRun(FailoverConnectionOpener owner, long started, bool async, CancellationToken callerToken)
         {
@@ -216,6 +223,14 @@ internal sealed class FailoverConnectionOpener
             else
             {
                 _overall = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
+            }
+
+            // A span for every open that needs more than one attempt, begun when the first attempt began.
+            _activity = OpenInstrumentation.CurrentOpen();
+            if (_activity is null && PgSecureConnectDiagnostics.Source.HasListeners())
+            {
+                _activity = OpenInstrumentation.StartOpen(owner.FactoryName, owner._time.GetUtcNow() - Elapsed);
+                _ownsActivity = _activity is not null;
             }
         }
 
@@ -314,6 +329,10 @@ internal sealed class FailoverConnectionOpener
             _overall.Dispose();
             _deadline?.Dispose();
             _fallback?.Dispose();
+            if (_ownsActivity)
+            {
+                _activity!.Dispose();
+            }
         }
 
         /// <summary>
@@ -510,6 +529,7 @@ internal sealed class FailoverConnectionOpener
         {
             var duration = Elapsed - started;
             _failures.Add(new ConnectionAttempt(host.Server, attempt, classification.Phase, classification.Kind, classification.Description, started, duration, exception));
+            OpenInstrumentation.Attempt(_owner.FactoryName, host, attempt, classification.Kind, classification.Phase, duration, _activity);
             Log.AttemptFailed(_owner._logger, host.Server.Host, host.Server.Port, attempt, classification.Phase, classification.Kind, (long)duration.TotalMilliseconds, classification.Description);
         }
 
@@ -518,8 +538,13 @@ internal sealed class FailoverConnectionOpener
             if (_failures.Count > 0)
             {
                 Log.ConnectedAfterFailures(_owner._logger, host.Server.Host, host.Server.Port, _failures.Count, (long)Elapsed.TotalMilliseconds);
+                if (_failures[0].Server != host.Server)
+                {
+                    OpenInstrumentation.Failover(_owner.FactoryName, host);
+                }
             }
 
+            OpenInstrumentation.AttemptSucceeded(_activity, host);
             return connection;
         }
 
@@ -534,7 +559,9 @@ internal sealed class FailoverConnectionOpener
         private NpgsqlConnection GiveUp(string reason)
         {
             Log.OpenFailed(_owner._logger, _failures.Count, (long)Elapsed.TotalMilliseconds, reason);
-            throw new ConnectionFailedException(_failures.ToArray(), Elapsed, reason);
+            var exception = new ConnectionFailedException(_failures.ToArray(), Elapsed, reason);
+            OpenInstrumentation.Failed(_activity, exception);
+            throw exception;
         }
 
         private string OverallTimeoutReason() => $"the overall timeout of {_owner._overallTimeout.TotalSeconds:0.###} s ran out";

@@ -34,6 +34,12 @@ internal sealed class HostState(ServerEndpoint server)
     /// </summary>
     public string? TakeCertificateRejection() => Interlocked.Exchange(ref _certificateRejection, null);
 
+    /// <summary>The certificate seen in the last TLS handshake, for health checks and metrics.</summary>
+    public Security.ServerCertificateInfo? Certificate { get; set; }
+
+    /// <summary>The stable name of <see cref="DataSource"/> (Npgsql's <c>db.client.connection.pool.name</c>).</summary>
+    public string PoolName { get; set; } = server.ToString();
+
     /// <summary>Marks the server offline; <see langword="true"/> when it was online before (the caller schedules the recheck).</summary>
     public bool TryMarkOffline() => Interlocked.Exchange(ref _offline, 1) == 0;
 

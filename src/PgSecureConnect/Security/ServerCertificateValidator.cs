@@ -22,6 +22,9 @@ internal sealed class ServerCertificateValidator(SslMode mode, X509Certificate2C
     /// <summary>Receives the reason for each rejection, with the host it was for.</summary>
     public Action<string, string>? Rejected { get; init; }
 
+    /// <summary>Receives what each handshake showed of the certificate (expiry, what was verified), for health checks and metrics.</summary>
+    public Action<ServerCertificateInfo>? Observed { get; init; }
+
     /// <summary>Whether this mode checks anything at all.</summary>
     public bool Verifies => mode is SslMode.VerifyCA or SslMode.VerifyFull || roots is not null;
 
@@ -44,6 +47,7 @@ internal sealed class ServerCertificateValidator(SslMode mode, X509Certificate2C
     {
         if (!Verifies)
         {
+            ObserveUnverified(certificate);
             return true;
         }
 
@@ -68,6 +72,7 @@ internal sealed class ServerCertificateValidator(SslMode mode, X509Certificate2C
         }
 
         var nameValid = mode != SslMode.VerifyFull || server.MatchesHostname(host, allowWildcards: true, allowCommonName: true);
+        Observed?.Invoke(new ServerCertificateInfo(server.NotAfter.ToUniversalTime(), chainValid, chainValid && nameValid && mode == SslMode.VerifyFull, UntrustedText.Escape(server.Subject)));
         if (chainValid && nameValid)
         {
             return true;
@@ -76,6 +81,15 @@ internal sealed class ServerCertificateValidator(SslMode mode, X509Certificate2C
         var now = timeProvider.GetUtcNow().UtcDateTime;
         Rejected?.Invoke(host, CertificateFailure.Describe(server, chainValid, status, nameValid, host, roots is not null, now));
         return false;
+    }
+
+    private void ObserveUnverified(X509Certificate? certificate)
+    {
+        if (Observed is { } observed && certificate is not null)
+        {
+            using var server = new X509Certificate2(certificate);
+            observed(new ServerCertificateInfo(server.NotAfter.ToUniversalTime(), ChainVerified: false, HostNameVerified: false, UntrustedText.Escape(server.Subject)));
+        }
     }
 
     private (bool Valid, X509ChainStatusFlags Status) ChainsToRoots(X509Certificate2 server, X509Chain? presented)
