@@ -92,4 +92,26 @@ public sealed class ConnectionFactoryOptions
     /// </summary>
     /// <value>The default value is <see langword="false"/>.</value>
     public bool TraceEveryOpen { get; set; }
+
+    /// <summary>
+    /// Supplies the user name and password (or an access token: Azure Entra ID, AWS RDS IAM) for a server, for
+    /// credentials that change while the application runs. Called when a new physical connection needs a password and
+    /// no current credentials are held, every <see cref="CredentialRefreshInterval"/>, and after the server refuses
+    /// authentication; never on a pooled open, never logged. Takes precedence over a password in the settings.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: credentials come from the settings (and are re-read from
+    /// <c>DB_PASSWORD_FILE</c>, <c>DB_USER_FILE</c> or <c>DATABASE_URL_FILE</c> when those files change).</value>
+    public Func<ServerEndpoint, CancellationToken, ValueTask<DatabaseCredentials>>? CredentialProvider { get; set; }
+
+    /// <summary>How often <see cref="CredentialProvider"/> is asked again, in the background, for fresh credentials.</summary>
+    /// <value>The default value is 5 minutes.</value>
+    public TimeSpan CredentialRefreshInterval { get; set; } = ConnectionDefaults.CredentialRefreshInterval;
+
+    /// <summary>
+    /// When credentials change (a secret file is rewritten, the provider returns new ones), clear the pools so that
+    /// connections opened with the old credentials are closed as soon as they are returned, instead of living on until
+    /// their idle or maximum lifetime. Useful when the old user is about to be dropped.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool DrainConnectionsOnCredentialChange { get; set; }
 }

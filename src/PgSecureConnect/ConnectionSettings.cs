@@ -69,6 +69,12 @@ public sealed class ConnectionSettings
     /// <summary><c>sslcertmode=disable</c>: no client certificate is presented, even one configured elsewhere.</summary>
     internal bool ClientCertificateDisabled { get; set; }
 
+    /// <summary>The secret file <c>DATABASE_URL_FILE</c> named, when the URL came from one (its user and password are re-read when it changes).</summary>
+    internal SettingSource? UrlFile { get; set; }
+
+    /// <summary>In a factory's settings: where the credentials in use came from and when they were last refreshed, for <see cref="Describe"/>.</summary>
+    internal Func<string?>? CredentialStatus { get; set; }
+
     /// <summary>Things worth a warning that are not errors (a later <c>ssl=true</c> that weakens <c>sslmode</c>); logged when a factory is created.</summary>
     internal IReadOnlyList<string> Warnings { get; set; } = [];
 
@@ -244,6 +250,11 @@ public sealed class ConnectionSettings
             }
 
             builder.Append('\n');
+        }
+
+        if (CredentialStatus?.Invoke() is { } credentials)
+        {
+            builder.Append("credentials: ").Append(credentials).Append('\n');
         }
 
         return builder.ToString().TrimEnd('\n');

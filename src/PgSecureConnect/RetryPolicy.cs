@@ -47,6 +47,15 @@ public sealed class RetryPolicy
     /// <value>The default value is 10 seconds.</value>
     public TimeSpan HostRecheckInterval { get; init; } = ConnectionDefaults.HostRecheckInterval;
 
+    /// <summary>
+    /// How long an open keeps re-reading refreshable credentials (secret files, <see cref="ConnectionFactoryOptions.CredentialProvider"/>)
+    /// and trying again after the server refuses authentication, within <see cref="OverallTimeout"/>. This covers a
+    /// rotation in either order: the file updated before the server, or the server before the file. Credentials given
+    /// literally are never retried (no account lockouts). <see cref="TimeSpan.Zero"/> turns it off.
+    /// </summary>
+    /// <value>The default value is 2 seconds.</value>
+    public TimeSpan CredentialRefreshGrace { get; init; } = ConnectionDefaults.CredentialRefreshGrace;
+
     /// <summary>Checks the values; returns one message per problem.</summary>
     internal IEnumerable<string> Validate()
     {
@@ -80,7 +89,12 @@ public sealed class RetryPolicy
             yield return $"Retry.HostRecheckInterval must be positive; it is {HostRecheckInterval}.";
         }
 
-        foreach (var (name, value) in new[] { ("BaseDelay", BaseDelay), ("MaxDelay", MaxDelay), ("OverallTimeout", OverallTimeout), ("ConnectTimeout", ConnectTimeout), ("HostRecheckInterval", HostRecheckInterval) })
+        if (CredentialRefreshGrace < TimeSpan.Zero)
+        {
+            yield return $"Retry.CredentialRefreshGrace must not be negative; it is {CredentialRefreshGrace}.";
+        }
+
+        foreach (var (name, value) in new[] { ("CredentialRefreshGrace", CredentialRefreshGrace), ("BaseDelay", BaseDelay), ("MaxDelay", MaxDelay), ("OverallTimeout", OverallTimeout), ("ConnectTimeout", ConnectTimeout), ("HostRecheckInterval", HostRecheckInterval) })
         {
             if (value > Internal.ConnectionLimits.MaxTimerDuration)
             {

@@ -20,6 +20,10 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
     private readonly HostHealthMonitor _health;
     private readonly Lazy<NpgsqlMultiHostDataSource>? _multiHost;
     private readonly DataSourceConfigurator _configurator;
+    private readonly Credentials.CredentialStore _credentials;
+    private readonly List<NpgsqlDataSource> _retired = [];
+    private readonly bool _drainOnCredentialChange;
+    private readonly ILogger _logger;
     private readonly bool _traceEveryOpen;
     private readonly TimeProvider _time;
     private int _disposed;
@@ -32,7 +36,20 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
 
         Settings = EffectiveSettings.Create(parsed, options);
         var logger = options.LoggerFactory?.CreateLogger("PgSecureConnect") ?? NullLogger.Instance;
-        var configurator = _configurator = new DataSourceConfigurator(Settings, options);
+        _logger = logger;
+        _credentials = new Credentials.CredentialStore(Settings, options, logger);
+        Settings.CredentialStatus = _credentials.Describe;
+        _drainOnCredentialChange = options.DrainConnectionsOnCredentialChange;
+        DataSourceConfigurator configurator;
+        try
+        {
+            configurator = _configurator = new DataSourceConfigurator(Settings, options, _credentials);
+        }
+        catch
+        {
+            _credentials.Dispose();
+            throw;
+        }
 
         _hosts = new HostState[Settings.Servers.Count];
         try
@@ -51,11 +68,14 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
             }
 
             configurator.Dispose();
+            _credentials.Dispose();
             throw;
         }
 
+        _credentials.Changed += OnCredentialsChanged;
+
         _health = new HostHealthMonitor(options.TimeProvider, options.Retry.HostRecheckInterval, logger);
-        _opener = new FailoverConnectionOpener(_hosts, Settings, options.Retry, options.TimeProvider, _health, logger) { FactoryName = TelemetryTags.FactoryNameOf(options.Name, Settings.Servers) };
+        _opener = new FailoverConnectionOpener(_hosts, Settings, options.Retry, options.TimeProvider, _health, logger) { Credentials = _credentials, FactoryName = TelemetryTags.FactoryNameOf(options.Name, Settings.Servers) };
         (_traceEveryOpen, _time) = (options.TraceEveryOpen, options.TimeProvider);
         FactoryRegistry.Add(_opener.FactoryName, _hosts, options.TimeProvider);
         if (_hosts.Length > 1)
@@ -126,7 +146,9 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
             _multiHost.Value.Dispose();
         }
 
+        _credentials.Dispose();
         _configurator.Dispose();
+        DisposeRetired();
     }
 
     public async ValueTask DisposeAsync()
@@ -148,7 +170,59 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
             await _multiHost.Value.DisposeAsync().ConfigureAwait(false);
         }
 
+        _credentials.Dispose();
         _configurator.Dispose();
+        DisposeRetired();
+    }
+
+    /// <summary>
+    /// New credentials that name another user need new data sources (Npgsql fixes the user per data source). The old
+    /// ones are cleared and kept until the factory is disposed, for code that captured them. With
+    /// <see cref="ConnectionFactoryOptions.DrainConnectionsOnCredentialChange"/> every pool is cleared on any change.
+    /// </summary>
+    private void OnCredentialsChanged(ServerEndpoint? server, Credentials.CredentialSnapshot old, Credentials.CredentialSnapshot fresh)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        var affected = _hosts.Where(h => server is null || h.Server == server).ToList();
+        if (fresh.UserName is { } user && user != (old.UserName ?? Settings.Username))
+        {
+            lock (_retired)
+            {
+                foreach (var host in affected)
+                {
+                    var previous = host.DataSource;
+                    host.DataSource = _configurator.BuildSingleHost(host, host.Server, user);
+                    previous.Clear();
+                    _retired.Add(previous);
+                }
+            }
+
+            Log.CredentialUserChanged(_logger, string.Join(", ", affected.Select(h => h.Server)), _drainOnCredentialChange ? "; the old pools are drained" : string.Empty);
+        }
+        else if (_drainOnCredentialChange)
+        {
+            foreach (var host in affected)
+            {
+                host.DataSource.Clear();
+            }
+        }
+    }
+
+    private void DisposeRetired()
+    {
+        lock (_retired)
+        {
+            foreach (var dataSource in _retired)
+            {
+                dataSource.Dispose();
+            }
+
+            _retired.Clear();
+        }
     }
 
     private static HostState CreateHost(DataSourceConfigurator configurator, ServerEndpoint server)

@@ -31,7 +31,7 @@ internal sealed class DataSourceConfigurator : IDisposable
     private readonly ClientCertificate? _clientCertificate;
     private readonly PasswordResolver _passwords;
 
-    public DataSourceConfigurator(ConnectionSettings settings, ConnectionFactoryOptions options)
+    public DataSourceConfigurator(ConnectionSettings settings, ConnectionFactoryOptions options, Credentials.CredentialStore credentials)
     {
         _settings = settings;
         _options = options;
@@ -42,23 +42,26 @@ internal sealed class DataSourceConfigurator : IDisposable
             _clientCertificate = ClientCertificate.Load(certificate, settings.SslKey, settings.SslPassword, settings.GetSource("sslcert"), settings.GetSource("sslkey"), problems);
         }
 
-        _passwords = new PasswordResolver(settings);
+        _passwords = new PasswordResolver(settings, credentials);
         problems.ThrowIfAny();
     }
 
-    /// <summary>A pooled data source for one server. <paramref name="host"/> receives certificate failures for the attempt report.</summary>
-    public NpgsqlDataSource BuildSingleHost(HostState? host, ServerEndpoint server)
-        => Build([server], includeTargetSessionAttributes: false, host, static b => b.Build());
+    /// <summary>
+    /// A pooled data source for one server. <paramref name="host"/> receives certificate failures for the attempt report;
+    /// <paramref name="user"/> replaces the settings' user name (credentials that changed to another user).
+    /// </summary>
+    public NpgsqlDataSource BuildSingleHost(HostState? host, ServerEndpoint server, string? user = null)
+        => Build([server], includeTargetSessionAttributes: false, host, static b => b.Build(), user);
 
     /// <summary>A multi-host data source over every server, with Npgsql's own failover.</summary>
     public NpgsqlMultiHostDataSource BuildMultiHost()
-        => Build(_settings.Servers, includeTargetSessionAttributes: true, host: null, static b => b.BuildMultiHost());
+        => Build(_settings.Servers, includeTargetSessionAttributes: true, host: null, static b => b.BuildMultiHost(), user: null);
 
     public void Dispose() => _clientCertificate?.Dispose();
 
-    private T Build<T>(IReadOnlyList<ServerEndpoint> servers, bool includeTargetSessionAttributes, HostState? host, Func<NpgsqlDataSourceBuilder, T> build)
+    private T Build<T>(IReadOnlyList<ServerEndpoint> servers, bool includeTargetSessionAttributes, HostState? host, Func<NpgsqlDataSourceBuilder, T> build, string? user)
     {
-        var builder = Configure(servers, includeTargetSessionAttributes, host);
+        var builder = Configure(servers, includeTargetSessionAttributes, host, user);
         try
         {
             return build(builder);
@@ -73,9 +76,14 @@ internal sealed class DataSourceConfigurator : IDisposable
 
     private static SettingSource HookSource => new(SettingSourceKind.Policy, "ConfigureDataSource", "ConnectionFactoryOptions.ConfigureDataSource");
 
-    private NpgsqlDataSourceBuilder Configure(IReadOnlyList<ServerEndpoint> servers, bool includeTargetSessionAttributes, HostState? host)
+    private NpgsqlDataSourceBuilder Configure(IReadOnlyList<ServerEndpoint> servers, bool includeTargetSessionAttributes, HostState? host, string? user)
     {
         var connectionString = NpgsqlSettingsWriter.ToBuilder(_settings, servers, includeTargetSessionAttributes);
+        if (user is not null)
+        {
+            connectionString.Username = user;
+        }
+
         var effective = _settings.SslMode ?? SslMode.Prefer;
 
         // Verification is done by ServerCertificateValidator with the root certificates read once above: Npgsql does

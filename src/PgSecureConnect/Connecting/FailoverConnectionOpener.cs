@@ -50,6 +50,9 @@ internal sealed class FailoverConnectionOpener
         _health.Probe = ProbeAsync;
     }
 
+    /// <summary>Where the credentials come from: refreshable ones are re-read and tried again after a refused authentication.</summary>
+    public Credentials.CredentialStore? Credentials { get; init; }
+
     /// <summary>The factory's name in telemetry (<see cref="TelemetryTags.FactoryNameOf"/>).</summary>
     public string FactoryName { get; init; } = string.Empty;
 
@@ -279,7 +282,7 @@ internal sealed class FailoverConnectionOpener
                     return TakeFallback();
                 }
 
-                if (attempt >= retry.MaxAttempts)
+                if (attempt >= retry.MaxAttempts && !InCredentialGrace)
                 {
                     reason = $"all {retry.MaxAttempts} attempt(s) allowed by the retry policy were used";
                     break;
@@ -296,6 +299,12 @@ internal sealed class FailoverConnectionOpener
                     }
 
                     delay = delay < remaining ? delay : remaining;
+                }
+
+                if (InCredentialGrace && delay > CredentialRetryDelay)
+                {
+                    // A rotation completes within moments: look again soon rather than after the full backoff.
+                    delay = CredentialRetryDelay;
                 }
 
                 Log.RetryScheduled(_owner._logger, (long)delay.TotalMilliseconds, attempt + 1);
@@ -359,6 +368,18 @@ internal sealed class FailoverConnectionOpener
 
         private async ValueTask<NpgsqlConnection?> TryHostAsync(HostState host, int attempt)
         {
+            if (_credentialRefusedAt is not null && _owner.Credentials is { } credentials)
+            {
+                try
+                {
+                    await credentials.RefreshAsync(host.Server, _async, _overall.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is Credentials.CredentialProviderException)
+                {
+                    return Fail(host, attempt, Elapsed, e);
+                }
+            }
+
             var started = Elapsed;
             var perHost = _owner._connectTimeout;
             if (_owner._overallTimeout != Timeout.InfiniteTimeSpan)
@@ -515,6 +536,20 @@ internal sealed class FailoverConnectionOpener
                 _owner._health.ReportUnreachable(host, classification.Kind);
             }
 
+            if (classification.Kind == ConnectionFailureKind.Authentication && _owner.Credentials is { IsRefreshable: true } credentials && _owner._retry.CredentialRefreshGrace > TimeSpan.Zero)
+            {
+                // Refreshable credentials (secret files, a provider) may be mid-rotation, in either order: re-read them
+                // and try again for a short grace period. Literal credentials fall through and stop at once.
+                _credentialRefusedAt ??= Elapsed;
+                if (InCredentialGrace)
+                {
+                    Log.CredentialRetry(_owner._logger, host.Server.Host, host.Server.Port, credentials.LastRefreshFact, (long)_owner._retry.CredentialRefreshGrace.TotalMilliseconds);
+                    return null;
+                }
+
+                GiveUp($"the server kept refusing authentication for {_owner._retry.CredentialRefreshGrace.TotalSeconds:0.###} s of retries: {credentials.LastRefreshFact}, and the server still refused");
+            }
+
             if (!classification.IsTransient)
             {
                 // Authentication, a missing database, certificates: other servers would say the same, and trying them
@@ -524,6 +559,15 @@ internal sealed class FailoverConnectionOpener
 
             return null;
         }
+
+        /// <summary>The longest wait between tries while refreshable credentials are refused.</summary>
+        private static readonly TimeSpan CredentialRetryDelay = TimeSpan.FromMilliseconds(100);
+
+        /// <summary>When refreshable credentials were first refused in this open, or <see langword="null"/>.</summary>
+        private TimeSpan? _credentialRefusedAt;
+
+        /// <summary>Refreshable credentials were refused, and the grace period to re-read them and try again has not run out.</summary>
+        private bool InCredentialGrace => _credentialRefusedAt is { } refusedAt && Elapsed - refusedAt <= _owner._retry.CredentialRefreshGrace;
 
         private void Record(HostState host, int attempt, TimeSpan started, FailureClassification classification, Exception? exception)
         {

@@ -10,8 +10,17 @@ internal sealed class HostState(ServerEndpoint server)
 
     public ServerEndpoint Server { get; } = server;
 
-    /// <summary>The single-host pooled data source for this server (set once, right after construction: it reports certificate failures back here).</summary>
-    public NpgsqlDataSource DataSource { get; set; } = null!;
+    private NpgsqlDataSource _dataSource = null!;
+
+    /// <summary>
+    /// The single-host pooled data source for this server: set right after construction (it reports certificate
+    /// failures back here), and replaced when credentials change to another user.
+    /// </summary>
+    public NpgsqlDataSource DataSource
+    {
+        get => Volatile.Read(ref _dataSource);
+        set => Volatile.Write(ref _dataSource, value);
+    }
 
     /// <summary>The server could not be reached; later opens skip it until a background check reaches it.</summary>
     public bool IsOffline => Volatile.Read(ref _offline) == 1;

@@ -1,4 +1,5 @@
 using Npgsql;
+using PgSecureConnect.Credentials;
 using PgSecureConnect.Parsing;
 using PgSecureConnect.Security;
 
@@ -10,11 +11,25 @@ namespace PgSecureConnect.Connecting;
 /// <c>PGPASSFILE</c>, <c>~/.pgpass</c>): only the settings decide. The password, else a match in the configured
 /// <c>passfile</c> (read at connect time, as libpq does), else a clear error when the server asks for one.
 /// </summary>
-internal sealed class PasswordResolver(ConnectionSettings settings)
+internal sealed class PasswordResolver(ConnectionSettings settings, CredentialStore credentials)
 {
     public string GetPassword(NpgsqlConnectionStringBuilder connection)
+        => Resolve(connection, credentials.GetAsync(Server(connection), async: false, CancellationToken.None).AsTask().GetAwaiter().GetResult());
+
+    public async ValueTask<string> GetPasswordAsync(NpgsqlConnectionStringBuilder connection, CancellationToken cancellationToken)
+        => Resolve(connection, await credentials.GetAsync(Server(connection), async: true, cancellationToken).ConfigureAwait(false));
+
+    private static ServerEndpoint Server(NpgsqlConnectionStringBuilder connection) => new(connection.Host!, connection.Port);
+
+    private string Resolve(NpgsqlConnectionStringBuilder connection, CredentialSnapshot current)
     {
-        if (settings.Password is { } password)
+        if (current.UserName is { } user && user != connection.Username)
+        {
+            // This data source was built for the previous user; the factory builds one for the new user.
+            throw new CredentialsChangedException();
+        }
+
+        if (current.Password is { } password)
         {
             return password;
         }
@@ -33,9 +48,6 @@ internal sealed class PasswordResolver(ConnectionSettings settings)
             (settings.Passfile is { } file ? $" and no line of the password file '{file}' matches {connection.Host}:{connection.Port}" : string.Empty) +
             "; set the password in the URL, DB_PASSWORD or DB_PASSWORD_FILE");
     }
-
-    public ValueTask<string> GetPasswordAsync(NpgsqlConnectionStringBuilder connection, CancellationToken cancellationToken)
-        => new(GetPassword(connection));
 
     private static string? ReadPassfile(string path, NpgsqlConnectionStringBuilder connection)
     {

@@ -20,6 +20,16 @@ internal static class TransientFailureClassifier
             return inner.All(c => c.IsTransient) ? inner[^1] : inner.First(c => !c.IsTransient);
         }
 
+        if (Find<Credentials.CredentialsChangedException>(exception) is { } changed)
+        {
+            return new(ConnectionFailureKind.Authentication, ConnectionPhase.Authentication, changed.Message);
+        }
+
+        if (Find<Credentials.CredentialProviderException>(exception) is { } provider)
+        {
+            return new(ConnectionFailureKind.Authentication, ConnectionPhase.Authentication, provider.Message);
+        }
+
         if (Find<PasswordNotConfiguredException>(exception) is { } noPassword)
         {
             return new(ConnectionFailureKind.Authentication, ConnectionPhase.Authentication, noPassword.Message);

@@ -9,6 +9,8 @@ internal static class ConnectionDefaults
     public static readonly TimeSpan OverallTimeout = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan HostRecheckInterval = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan CredentialRefreshInterval = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan CredentialRefreshGrace = TimeSpan.FromSeconds(2);
     public const string ConnectionStringName = "Default";
     public const string EnvFileName = ".env";
 }

@@ -51,4 +51,20 @@ internal static partial class Log
     [LoggerMessage(EventId = 1202, Level = LogLevel.Information,
         Message = "Cleared the connection pool of {Host}:{Port}: {Reason}")]
     public static partial void PoolCleared(ILogger logger, string host, int port, string reason);
+
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Information,
+        Message = "Credentials from {Source} refreshed ({Reason}); changed: {Changed}")]
+    public static partial void CredentialsRefreshed(ILogger logger, string source, string reason, bool changed);
+
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning,
+        Message = "Credentials: {Problem}")]
+    public static partial void CredentialFileProblem(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 1302, Level = LogLevel.Information,
+        Message = "{Host}:{Port} refused authentication with refreshable credentials; {Fact}, trying again for up to {GraceMs} ms")]
+    public static partial void CredentialRetry(ILogger logger, string host, int port, string fact, long graceMs);
+
+    [LoggerMessage(EventId = 1303, Level = LogLevel.Information,
+        Message = "The credentials now name another user: new connections to {Servers} use it{Drain}")]
+    public static partial void CredentialUserChanged(ILogger logger, string servers, string drain);
 }

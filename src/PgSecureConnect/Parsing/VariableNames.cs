@@ -45,5 +45,5 @@ internal static class VariableNames
         ["DB_HOST", "DB_PORT", "DB_NAME", "DB_DATABASE", "DB_USER", "DB_USERNAME", "DB_PASSWORD"];
 
     /// <summary>Variables that may instead be given as <c>NAME_FILE</c>, naming a file that holds the value.</summary>
-    public static readonly IReadOnlyList<string> FileCapable = ["DATABASE_URL", "DB_PASSWORD", "DB_SSLPASSWORD", "PGPASSWORD"];
+    public static readonly IReadOnlyList<string> FileCapable = ["DATABASE_URL", "DB_USER", "DB_PASSWORD", "DB_SSLPASSWORD", "PGPASSWORD"];
 }

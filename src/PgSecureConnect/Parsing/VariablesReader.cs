@@ -100,6 +100,12 @@ internal static class VariablesReader
             }
 
             var settings = ConnectionSettingsMapper.Map(parameters, problems);
+            if (url is { Source.Kind: SettingSourceKind.SecretFile } fromFile)
+            {
+                // Re-read when the file changes, for the user name and password it holds.
+                settings.UrlFile = fromFile.Source;
+            }
+
             return new VariablesReadResult(settings, url is not null);
         }
 
