@@ -1,6 +1,8 @@
 # Sourced by .ci/run: a Docker engine for tests/PgSecureConnect.ContainerTests, and the PostgreSQL image they use.
 #   docker_engine_up    uses the engine that answers, or installs docker.io and starts dockerd (vfs storage) in the
 #                       background, and arranges (trap EXIT) for it to be stopped and our containers removed
+#                       and exports DOCKER_API_VERSION when the engine is older than Testcontainers' client (API 1.44;
+#                       Debian 12's docker.io speaks 1.41, which Testcontainers 4.16 still handles)
 #   postgres_image_up   exports PGSECURE_POSTGRES_IMAGE: as given, else postgres:15 when the engine has it, else
 #                       the image built from this machine's PostgreSQL (cached by a hash of its recipe)
 # No container registry is reachable from this workplace, so nothing is pulled: on a machine that can pull, set
@@ -13,6 +15,7 @@ docker_engine_up() {
   if docker info >/dev/null 2>&1; then
     echo "a Docker engine answers: using it ($(docker version -f '{{.Server.Version}}'))"
     trap docker_engine_down EXIT
+    docker_api_version
     return
   fi
 
@@ -39,6 +42,16 @@ docker_engine_up() {
     waited=$((waited + 1))
   done
   echo "dockerd $(docker version -f '{{.Server.Version}}') answers after ${waited}s"
+  docker_api_version
+}
+
+docker_api_version() {
+  local api
+  api="$(docker version -f '{{.Server.APIVersion}}')"
+  if [ "$(printf '%s\n' "$api" 1.44 | sort -V | head -n 1)" != 1.44 ]; then
+    export DOCKER_API_VERSION="$api"
+    echo "DOCKER_API_VERSION=$api (the engine's; Testcontainers' client would ask for 1.44)"
+  fi
 }
 
 postgres_image_up() {
