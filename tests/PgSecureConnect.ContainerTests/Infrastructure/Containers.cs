@@ -13,13 +13,10 @@ internal static class Containers
     public const string Password = "container-test-password";
 
     /// <summary>A <see cref="PostgreSqlBuilder"/> for <see cref="ContainerImage.Name"/> with the tests' database, user and password.</summary>
-    public static PostgreSqlBuilder Postgres()
-    {
-        return new PostgreSqlBuilder(ContainerImage.Name)
-            .WithDatabase(Database)
-            .WithUsername(Username)
-            .WithPassword(Password);
-    }
+    public static PostgreSqlBuilder Postgres() => new PostgreSqlBuilder(ContainerImage.Name)
+        .WithDatabase(Database)
+        .WithUsername(Username)
+        .WithPassword(Password);
 
     /// <summary>Builds a container (Testcontainers checks the Docker engine here); a failure says how to get one.</summary>
     public static T Build<T>(Func<T> build)

@@ -43,7 +43,8 @@ public sealed class PgBouncerFixture : IAsyncLifetime
 
             """;
         var userlist = $"\"{Containers.Username}\" \"{Containers.Password}\"\n";
-        Bouncer = Containers.Build(() => new ContainerBuilder(ContainerImage.PgBouncer)
+        var image = ContainerImage.PgBouncer; // outside Build: its own message says which image is missing
+        Bouncer = Containers.Build(() => new ContainerBuilder(image)
             .WithResourceMapping(Encoding.ASCII.GetBytes(ini), "/etc/pgbouncer/pgbouncer.ini")
             .WithResourceMapping(Encoding.ASCII.GetBytes(userlist), "/etc/pgbouncer/userlist.txt")
             .WithEntrypoint("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "pgbouncer", "/etc/pgbouncer/pgbouncer.ini")
