@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Docker.DotNet.Models;
 using DotNet.Testcontainers.Containers;
 using Npgsql;
 using Testcontainers.PostgreSql;
@@ -16,7 +17,23 @@ internal static class Containers
     public static PostgreSqlBuilder Postgres() => new PostgreSqlBuilder(ContainerImage.Name)
         .WithDatabase(Database)
         .WithUsername(Username)
-        .WithPassword(Password);
+        .WithPassword(Password)
+        .WithCreateParameterModifier(PublishOnLoopbackOnly);
+
+    /// <summary>
+    /// Published ports listen on 127.0.0.1 only (Docker's default is every address of the machine): the tests reach
+    /// them over loopback, and the bridge addresses directly.
+    /// </summary>
+    public static void PublishOnLoopbackOnly(CreateContainerParameters parameters)
+    {
+        foreach (var bindings in parameters.HostConfig?.PortBindings?.Values ?? [])
+        {
+            foreach (var binding in bindings)
+            {
+                binding.HostIP = "127.0.0.1";
+            }
+        }
+    }
 
     /// <summary>Builds a container (Testcontainers checks the Docker engine here); a failure says how to get one.</summary>
     public static T Build<T>(Func<T> build)

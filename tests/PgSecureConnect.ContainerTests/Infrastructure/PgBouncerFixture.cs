@@ -49,6 +49,7 @@ public sealed class PgBouncerFixture : IAsyncLifetime
             .WithResourceMapping(Encoding.ASCII.GetBytes(userlist), "/etc/pgbouncer/userlist.txt")
             .WithEntrypoint("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "pgbouncer", "/etc/pgbouncer/pgbouncer.ini")
             .WithPortBinding(PgBouncerPort, assignRandomHostPort: true)
+            .WithCreateParameterModifier(Containers.PublishOnLoopbackOnly)
             .WithWaitStrategy(Wait.ForUnixContainer().UntilCommandIsCompleted("pg_isready", "--host=localhost", $"--port={PgBouncerPort}"))
             .Build());
         await Containers.StartAsync(Bouncer);
