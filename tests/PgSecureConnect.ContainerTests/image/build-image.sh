@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds a PostgreSQL image from this machine's installed PostgreSQL 15 (and PgBouncer), for engines that cannot pull
+# Builds a PostgreSQL image from this machine's installed PostgreSQL (the newest major version under
+# /usr/lib/postgresql, or PG_MAJOR; 15 on Debian 12) and PgBouncer, for engines that cannot pull
 # the official `postgres` image (no registry reachable). The binaries and every shared library they load (ldd) are
 # copied into a root file system that `docker import` turns into an image; docker-entrypoint.sh gives it the
 # official image's contract. The tag carries a hash of the recipe (these two files and the package versions), so a
@@ -9,7 +10,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repository="${1:-pgsecureconnect/postgres}"
-pg=15
+pg="${PG_MAJOR:-$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -V | tail -n 1)}"
+pg="${pg:-15}"
 pgbin=/usr/lib/postgresql/$pg/bin
 pglib=/usr/lib/postgresql/$pg/lib
 pgshare=/usr/share/postgresql/$pg
@@ -75,7 +77,7 @@ chown -R 999:999 "$root/var/lib/postgresql" "$root/var/run/postgresql"
 chmod 2777 "$root/var/run/postgresql"
 
 tar -C "$root" -c . | docker import \
-  --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/postgresql/15/bin' \
+  --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$pgbin" \
   --change 'ENV PGDATA=/var/lib/postgresql/data' \
   --change 'ENV LANG=C' \
   --change 'ENTRYPOINT ["docker-entrypoint.sh"]' \
@@ -83,6 +85,9 @@ tar -C "$root" -c . | docker import \
   --change 'EXPOSE 5432' \
   --message "PostgreSQL $pg from this machine's packages ($(echo "$versions" | tr '\n' ' '))" \
   - "$image" >/dev/null
+
+# Earlier recipes' images are of no more use on this machine.
+docker images --format '{{.Repository}}:{{.Tag}}' "$repository" | grep -vxF "$image" | xargs -r docker rmi >/dev/null 2>&1 || true
 
 size="$(docker image inspect -f '{{.Size}}' "$image")"
 echo "build-image.sh: built $image ($(( size / 1024 / 1024 )) MiB) in $(( ($(date +%s%N) - started) / 1000000 )) ms" >&2
