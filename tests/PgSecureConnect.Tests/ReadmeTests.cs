@@ -1,14 +1,21 @@
 namespace PgSecureConnect.Tests;
 
-/// <summary>Every C# block of README.md is compiled: it must appear, line for line, in ReadmeSnippets.cs.</summary>
+/// <summary>Every C# block of README.md is compiled: it must appear, line for line, in ReadmeSnippets.cs (or, for the Testcontainers fixture, in the container tests' ReadmeExample.cs).</summary>
 public class ReadmeTests
 {
+    /// <summary>Where the README's blocks are compiled: most in this project; the Testcontainers fixture in the container tests, which run it.</summary>
+    private static readonly string[] SnippetFiles =
+    [
+        Path.Combine("tests", "PgSecureConnect.Tests", "ReadmeSnippets.cs"),
+        Path.Combine("tests", "PgSecureConnect.ContainerTests", "Readme", "ReadmeExample.cs"),
+    ];
+
     [Fact]
     public void Every_csharp_block_of_the_readme_is_in_the_compiled_snippets_file()
     {
         var root = PublicApiTests.RepositoryRoot();
         var readme = File.ReadAllText(Path.Combine(root, "README.md"));
-        var snippets = Normalize(File.ReadAllText(Path.Combine(root, "tests", "PgSecureConnect.Tests", "ReadmeSnippets.cs")));
+        var snippets = Normalize(string.Join('\n', SnippetFiles.Select(file => File.ReadAllText(Path.Combine(root, file)))));
         var blocks = System.Text.RegularExpressions.Regex.Matches(readme, "```csharp\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline)
             .Select(m => m.Groups[1].Value)
             .ToList();
@@ -17,7 +24,7 @@ public class ReadmeTests
         foreach (var block in blocks)
         {
             var code = Normalize(string.Join('\n', block.Split('\n').Where(line => !line.StartsWith("using ", StringComparison.Ordinal))));
-            snippets.Should().Contain(code, "README blocks must compile; copy the changed block into tests/PgSecureConnect.Tests/ReadmeSnippets.cs");
+            snippets.Should().Contain(code, "README blocks must compile; copy the changed block into tests/PgSecureConnect.Tests/ReadmeSnippets.cs (the Testcontainers fixture: into tests/PgSecureConnect.ContainerTests/Readme/ReadmeExample.cs, where it also runs)");
         }
     }
 
