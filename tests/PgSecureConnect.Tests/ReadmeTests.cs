@@ -1,6 +1,10 @@
 namespace PgSecureConnect.Tests;
 
-/// <summary>Every C# block of README.md is compiled: it must appear, line for line, in ReadmeSnippets.cs (or, for the Testcontainers fixture, in the container tests' ReadmeExample.cs).</summary>
+/// <summary>
+/// Every C# block of README.md is compiled: it must appear, line for line, in ReadmeSnippets.cs (or, for the
+/// Testcontainers fixture, in the container tests' ReadmeExample.cs, and for the credential recipes in the integration
+/// tests' CredentialRecipes.cs, where they run against real servers).
+/// </summary>
 public class ReadmeTests
 {
     /// <summary>Where the README's blocks are compiled: most in this project; the Testcontainers fixture in the container tests, which run it.</summary>
@@ -8,6 +12,7 @@ public class ReadmeTests
     [
         Path.Combine("tests", "PgSecureConnect.Tests", "ReadmeSnippets.cs"),
         Path.Combine("tests", "PgSecureConnect.ContainerTests", "Readme", "ReadmeExample.cs"),
+        Path.Combine("tests", "PgSecureConnect.IntegrationTests", "Readme", "CredentialRecipes.cs"),
     ];
 
     [Fact]
