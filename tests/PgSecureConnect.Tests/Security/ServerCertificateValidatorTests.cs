@@ -31,18 +31,31 @@ public class ServerCertificateValidatorTests
     }
 
     [Fact]
-    public void Verify_full_records_a_verified_chain_and_a_host_name_that_did_not_match()
+    public void Verify_ca_records_a_verified_chain_and_an_unchecked_host_name()
     {
         using var certificate = SelfSigned(DateTimeOffset.UtcNow.AddDays(3));
         var roots = new X509Certificate2Collection { X509CertificateLoader.LoadCertificate(certificate.RawData) };
         ServerCertificateInfo? observed = null;
-        string? rejected = null;
-        var validator = new ServerCertificateValidator(SslMode.VerifyFull, roots) { Observed = info => observed = info, Rejected = (_, why) => rejected = why };
+        var validator = new ServerCertificateValidator(SslMode.VerifyCA, roots) { Observed = info => observed = info };
 
-        validator.Validate(new object(), certificate, chain: null, SslPolicyErrors.None).Should().BeFalse("the sender names no host, so the name cannot match");
+        validator.Validate(new object(), certificate, chain: null, SslPolicyErrors.None).Should().BeTrue();
 
         observed!.ChainVerified.Should().BeTrue();
-        observed.HostNameVerified.Should().BeFalse();
+        observed.HostNameVerified.Should().BeFalse("verify-ca does not check the name");
+    }
+
+    [Fact]
+    public void A_certificate_from_another_CA_is_recorded_as_unverified_and_rejected()
+    {
+        using var certificate = SelfSigned(DateTimeOffset.UtcNow.AddDays(3));
+        using var otherCa = SelfSigned(DateTimeOffset.UtcNow.AddDays(3));
+        ServerCertificateInfo? observed = null;
+        string? rejected = null;
+        var validator = new ServerCertificateValidator(SslMode.VerifyCA, [otherCa]) { Observed = info => observed = info, Rejected = (_, why) => rejected = why };
+
+        validator.Validate(new object(), certificate, chain: null, SslPolicyErrors.None).Should().BeFalse();
+
+        observed!.ChainVerified.Should().BeFalse();
         rejected.Should().NotBeNull();
     }
 }
