@@ -39,6 +39,33 @@ public sealed class ConfigurationTests(TestBedFixture fixture)
     }
 
     [Fact]
+    public async Task A_real_environment_variable_wins_over_appsettings_and_dotenv_as_in_the_default_host_order()
+    {
+        var server = await fixture.ServerAsync();
+        using var test = new TestHost();
+        await File.WriteAllTextAsync(Path.Combine(test.ContentRoot, ".env"), $"DATABASE_URL={fixture.Url(server, "application_name=from-dotenv")}\n");
+        await File.WriteAllTextAsync(Path.Combine(test.ContentRoot, "appsettings.json"), $$"""{ "DATABASE_URL": "{{fixture.Url(server, "application_name=from-appsettings")}}" }""");
+        var previous = Environment.GetEnvironmentVariable("DATABASE_URL");
+        Environment.SetEnvironmentVariable("DATABASE_URL", fixture.Url(server, "application_name=from-environment"));
+        try
+        {
+            test.Builder.Configuration.AddJsonFile(Path.Combine(test.ContentRoot, "appsettings.json")).AddEnvironmentVariables();
+            test.Builder.AddPgSecureConnect();
+            using var host = test.Builder.Build();
+            await host.StartAsync();
+
+            var factory = host.Services.GetRequiredService<IConnectionFactory>();
+
+            factory.Settings.ApplicationName.Should().Be("from-environment");
+            await host.StopAsync();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("DATABASE_URL", previous);
+        }
+    }
+
+    [Fact]
     public async Task Bad_options_and_bad_settings_fail_StartAsync_with_every_problem_and_not_Build()
     {
         using var test = new TestHost(new Dictionary<string, string?>

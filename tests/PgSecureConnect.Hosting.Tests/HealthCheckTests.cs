@@ -185,4 +185,23 @@ public sealed class HealthCheckTests(TestBedFixture fixture)
 
         report.Entries.Keys.Should().Equal("PgSecureConnect");
     }
+
+    [Fact]
+    public async Task A_check_can_be_added_by_hand_under_another_name_and_status()
+    {
+        var server = await fixture.ServerAsync();
+        using var refused = fixture.TestBed.CreateRefusedEndpoint();
+        using var test = new TestHost(new Dictionary<string, string?> { ["ConnectionStrings:cache"] = fixture.Url(server, hosts: $"127.0.0.1:{refused.Port}") });
+        test.Builder.AddKeyedPgSecureConnect("cache", configureHosting: h => h.DisableHealthChecks = true);
+        test.Builder.Services.AddHealthChecks().AddPgSecureConnect("cache", "optional-cache", HealthStatus.Degraded, ["optional"]);
+        var missing = () => test.Builder.Services.AddHealthChecks().AddPgSecureConnect("nope");
+        using var host = test.Builder.Build();
+        await host.StartAsync();
+
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+
+        report.Entries.Keys.Should().Equal("optional-cache");
+        report.Entries["optional-cache"].Status.Should().Be(HealthStatus.Degraded, "the failure status given replaces Unhealthy");
+        missing.Should().Throw<InvalidOperationException>().WithMessage("PgSecureConnect: no database 'nope' is registered; call AddPgSecureConnect(\"nope\") or AddKeyedPgSecureConnect(\"nope\") first.");
+    }
 }

@@ -25,9 +25,26 @@ public class PublicApiTests
     }
 
     [Fact]
-    public void Public_types_are_sealed_or_static_unless_abstract_or_interfaces()
+    public void Hosting_public_api_matches_the_checked_in_list()
     {
-        var open = typeof(ConnectionFactory).Assembly.GetExportedTypes()
+        var path = Path.Combine(RepositoryRoot(), "src", "PgSecureConnect.Hosting", "PublicAPI.txt");
+        var actual = Describe(typeof(PgSecureConnect.Hosting.PgSecureConnectHostingOptions).Assembly);
+        if (Environment.GetEnvironmentVariable("PGSECURE_UPDATE_PUBLIC_API") == "1")
+        {
+            File.WriteAllText(path, actual);
+        }
+
+        File.Exists(path).Should().BeTrue($"{path} lists the public API");
+        File.ReadAllText(path).ReplaceLineEndings("\n").Should().Be(actual,
+            "the public API changed; if that is intended, run the tests with PGSECURE_UPDATE_PUBLIC_API=1 and commit src/PgSecureConnect.Hosting/PublicAPI.txt");
+    }
+
+    [Theory]
+    [InlineData(typeof(ConnectionFactory))]
+    [InlineData(typeof(PgSecureConnect.Hosting.PgSecureConnectHostingOptions))]
+    public void Public_types_are_sealed_or_static_unless_abstract_or_interfaces(Type ofAssembly)
+    {
+        var open = ofAssembly.Assembly.GetExportedTypes()
             .Where(t => t.IsClass && !t.IsSealed && !t.IsAbstract)
             .Select(t => t.FullName);
 

@@ -19,7 +19,7 @@ internal static class PairedOpenScenario
 
     private sealed record Variant(string Name, Func<ValueTask<NpgsqlConnection>> Open, bool IsRaw = false, bool IsFactory = false);
 
-    private sealed record Operation(string Name, bool Select, bool ClearFirst, int OpsPerBlock, int Rounds, Variant[] Variants);
+    private sealed record Operation(string Name, bool Select, bool ClearFirst, int OpsPerBlock, int Rounds, Variant[] Variants, bool Listened = false);
 
     public static async Task RunAsync(PostgresTestBed bed, LoadOptions options, Report report)
     {
@@ -51,6 +51,8 @@ internal static class PairedOpenScenario
                     return raw.OpenConnectionAsync();
                 }),
             ]),
+            new("pooled open+close, PgSecureConnect meter and source listened to", Select: false, ClearFirst: false, options.Quick ? 20_000 : 50_000, options.Quick ? 8 : 30,
+                [rawVariant, factoryVariant], Listened: true),
             new("pooled open+SELECT 1+close", Select: true, ClearFirst: false, options.Quick ? 300 : 1_000, options.Quick ? 8 : 30, [rawVariant, factoryVariant]),
             new("first connection: Clear() + open + close (TLS verify-full + SCRAM)", Select: false, ClearFirst: true, options.Quick ? 5 : 10, options.Quick ? 6 : 30, [clearRaw, clearFactory]),
             new("first connection: fresh instance + open + close + dispose", Select: false, ClearFirst: true, options.Quick ? 5 : 10, options.Quick ? 6 : 30,
@@ -62,6 +64,8 @@ internal static class PairedOpenScenario
 
         foreach (var operation in operations)
         {
+            using var listener = operation.Listened ? TelemetryListener.Start() : null;
+
             // Warm up until the JIT has tiered up every path (tier-0 code is several times slower and allocates more).
             var warmUp = Stopwatch.StartNew();
             while (warmUp.Elapsed < (operation.ClearFirst ? TimeSpan.FromSeconds(1) : options.Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(4)))
@@ -105,6 +109,7 @@ internal static class PairedOpenScenario
                 // process-wide counter also sees timers and the thread pool: BenchmarkDotNet's figure is the one to use.
                 var verdict = !variant.IsFactory ? ""
                     : operation.ClearFirst ? "(no target)"
+                    : operation.Listened ? "(the price of telemetry; no target)"
                     : operation.Select ? $"time {(ratio <= 1.03 ? "met" : "NOT met")} (B/op process-wide: see BenchmarkDotNet)"
                     : ratio <= 1.03 && extra <= 0.5 ? "met" : "NOT met";
                 rows.Add([

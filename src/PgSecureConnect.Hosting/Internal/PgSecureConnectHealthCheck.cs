@@ -34,7 +34,16 @@ internal sealed class PgSecureConnectHealthCheck(PgSecureConnectDatabase databas
         }
 
         // The shared probe is bounded by its own timeout; a caller that gives up early only stops waiting.
-        return task.WaitAsync(cancellationToken);
+        return WithFailureStatusAsync(task.WaitAsync(cancellationToken), context.Registration.FailureStatus);
+    }
+
+    /// <summary>"Unhealthy" becomes the registration's failure status (Degraded for an optional database, say).</summary>
+    private static async Task<HealthCheckResult> WithFailureStatusAsync(Task<HealthCheckResult> probe, HealthStatus failureStatus)
+    {
+        var result = await probe.ConfigureAwait(false);
+        return result.Status == HealthStatus.Unhealthy && failureStatus != HealthStatus.Unhealthy
+            ? new HealthCheckResult(failureStatus, result.Description, result.Exception, result.Data)
+            : result;
     }
 
     private async Task<HealthCheckResult> ProbeAsync(PgSecureConnectHostingOptions hosting, SharedProbe state)

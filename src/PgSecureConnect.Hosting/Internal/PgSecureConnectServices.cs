@@ -44,7 +44,7 @@ internal static class PgSecureConnectServices
         {
             services.AddHealthChecks().Add(new HealthCheckRegistration(
                 registration.HealthCheckName,
-                sp => new PgSecureConnectHealthCheck(sp.GetRequiredKeyedService<PgSecureConnectDatabase>(registration), sp.GetService<TimeProvider>() ?? TimeProvider.System),
+                sp => CreateHealthCheck(sp, registration),
                 failureStatus: null,
                 tags: switches.HealthCheckTags));
         }
@@ -59,6 +59,13 @@ internal static class PgSecureConnectServices
             services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPgSecureConnectInstrumentation());
         }
     }
+
+    public static PgSecureConnectHealthCheck CreateHealthCheck(IServiceProvider services, PgSecureConnectRegistration registration)
+        => new(services.GetRequiredKeyedService<PgSecureConnectDatabase>(registration), services.GetService<TimeProvider>() ?? TimeProvider.System);
+
+    public static PgSecureConnectRegistration? Find(IServiceCollection services, string name)
+        => (services.FirstOrDefault(d => d.ServiceType == typeof(PgSecureConnectRegistry) && !d.IsKeyedService)?.ImplementationInstance as PgSecureConnectRegistry)?
+            .Registrations.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
 
     private static PgSecureConnectRegistry RegistryOf(IServiceCollection services)
     {

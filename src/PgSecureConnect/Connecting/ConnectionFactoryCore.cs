@@ -24,8 +24,7 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
     private readonly List<NpgsqlDataSource> _retired = [];
     private readonly bool _drainOnCredentialChange;
     private readonly ILogger _logger;
-    private readonly bool _traceEveryOpen;
-    private readonly TimeProvider _time;
+    private readonly ObservedOpen _observed;
     private int _disposed;
 
     public ConnectionFactoryCore(ConnectionSettings parsed, ConnectionFactoryOptions? options)
@@ -76,7 +75,7 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
 
         _health = new HostHealthMonitor(options.TimeProvider, options.Retry.HostRecheckInterval, logger);
         _opener = new FailoverConnectionOpener(_hosts, Settings, options.Retry, options.TimeProvider, _health, logger) { Credentials = _credentials, FactoryName = TelemetryTags.FactoryNameOf(options.Name, Settings.Servers) };
-        (_traceEveryOpen, _time) = (options.TraceEveryOpen, options.TimeProvider);
+        _observed = new ObservedOpen(_opener, _hosts, options.TraceEveryOpen, options.TimeProvider);
         FactoryRegistry.Add(_opener.FactoryName, _hosts, options.TimeProvider);
         if (_hosts.Length > 1)
         {
@@ -118,13 +117,13 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
     public ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        return PgSecureConnectDiagnostics.IsOpenObserved ? ObservedOpen.OpenAsync(_opener, _hosts, _traceEveryOpen, _time, cancellationToken) : _opener.OpenAsync(cancellationToken);
+        return PgSecureConnectDiagnostics.IsOpenObserved ? _observed.OpenAsync(cancellationToken) : _opener.OpenAsync(cancellationToken);
     }
 
     public NpgsqlConnection OpenConnection()
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        return PgSecureConnectDiagnostics.IsOpenObserved ? ObservedOpen.Open(_opener, _hosts, _traceEveryOpen, _time) : _opener.Open();
+        return PgSecureConnectDiagnostics.IsOpenObserved ? _observed.Open() : _opener.Open();
     }
 
     public void Dispose()

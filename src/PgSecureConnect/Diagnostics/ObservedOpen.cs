@@ -1,83 +1,161 @@
 using System.Diagnostics;
 using Npgsql;
 using PgSecureConnect.Connecting;
+using static PgSecureConnect.Diagnostics.PgSecureConnectDiagnostics;
 
 namespace PgSecureConnect.Diagnostics;
 
 /// <summary>
-/// An open while someone listens: measures the whole open, counts its successful attempt, and with
+/// A factory's opens while someone listens: measures the whole open, counts its successful attempt, and with
 /// <see cref="ConnectionFactoryOptions.TraceEveryOpen"/> wraps every open in a span. Opens go through here only when
-/// <see cref="PgSecureConnectDiagnostics.IsOpenObserved"/>, so the unobserved fast path stays untouched.
+/// <see cref="PgSecureConnectDiagnostics.IsOpenObserved"/>, so the unobserved fast path stays untouched; the tag sets
+/// of the common case (a successful open) are built once per factory, so recording them allocates nothing.
 /// </summary>
-internal static class ObservedOpen
+internal sealed class ObservedOpen
 {
-    public static async ValueTask<NpgsqlConnection> OpenAsync(FailoverConnectionOpener opener, IReadOnlyList<HostState> hosts, bool traceEveryOpen, TimeProvider time, CancellationToken cancellationToken)
+    private readonly FailoverConnectionOpener _opener;
+    private readonly IReadOnlyList<HostState> _hosts;
+    private readonly bool _traceEveryOpen;
+    private readonly TimeProvider _time;
+    private readonly KeyValuePair<string, object?>[][] _successfulAttemptTags;
+    private readonly KeyValuePair<string, object?>[] _successfulOpenTags;
+
+    public ObservedOpen(FailoverConnectionOpener opener, IReadOnlyList<HostState> hosts, bool traceEveryOpen, TimeProvider time)
+    {
+        _opener = opener;
+        _hosts = hosts;
+        _traceEveryOpen = traceEveryOpen;
+        _time = time;
+        _successfulAttemptTags = hosts.Select(h =>
+        {
+            var tags = TelemetryTags.Server(opener.FactoryName, h);
+            tags.Add(Outcome, "success");
+            return tags.ToArray();
+        }).ToArray();
+        _successfulOpenTags = [new(DbSystemName, PostgreSql), new(FactoryName, opener.FactoryName), new(Outcome, "success")];
+    }
+
+    public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (_traceEveryOpen)
+        {
+            return OpenTracedAsync(cancellationToken);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var pending = _opener.OpenAsync(cancellationToken);
+        if (pending.IsCompletedSuccessfully)
+        {
+            var connection = pending.Result;
+            Completed(activity: null, connection, started);
+            return new ValueTask<NpgsqlConnection>(connection);
+        }
+
+        return AwaitAsync(pending, started);
+    }
+
+    public NpgsqlConnection Open()
     {
         var started = Stopwatch.GetTimestamp();
-        using var activity = traceEveryOpen ? OpenInstrumentation.StartOpen(opener.FactoryName, time.GetUtcNow()) : null;
+        using var activity = _traceEveryOpen ? OpenInstrumentation.StartOpen(_opener.FactoryName, _time.GetUtcNow()) : null;
         NpgsqlConnection connection;
         try
         {
-            connection = await opener.OpenAsync(cancellationToken).ConfigureAwait(false);
+            connection = _opener.Open();
         }
         catch (Exception e)
         {
-            OpenInstrumentation.Failed(activity, e);
-            OpenInstrumentation.Open(opener.FactoryName, Stopwatch.GetElapsedTime(started), e);
+            Failed(activity, e, started);
             throw;
         }
 
-        Completed(opener, hosts, activity, connection, Stopwatch.GetElapsedTime(started));
+        Completed(activity, connection, started);
         return connection;
     }
 
-    public static NpgsqlConnection Open(FailoverConnectionOpener opener, IReadOnlyList<HostState> hosts, bool traceEveryOpen, TimeProvider time)
+    private async ValueTask<NpgsqlConnection> AwaitAsync(ValueTask<NpgsqlConnection> pending, long started)
     {
-        var started = Stopwatch.GetTimestamp();
-        using var activity = traceEveryOpen ? OpenInstrumentation.StartOpen(opener.FactoryName, time.GetUtcNow()) : null;
         NpgsqlConnection connection;
         try
         {
-            connection = opener.Open();
+            connection = await pending.ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            OpenInstrumentation.Failed(activity, e);
-            OpenInstrumentation.Open(opener.FactoryName, Stopwatch.GetElapsedTime(started), e);
+            Failed(activity: null, e, started);
             throw;
         }
 
-        Completed(opener, hosts, activity, connection, Stopwatch.GetElapsedTime(started));
+        Completed(activity: null, connection, started);
         return connection;
     }
 
-    private static void Completed(FailoverConnectionOpener opener, IReadOnlyList<HostState> hosts, Activity? activity, NpgsqlConnection connection, TimeSpan elapsed)
+    private async ValueTask<NpgsqlConnection> OpenTracedAsync(CancellationToken cancellationToken)
     {
-        if (HostOf(hosts, connection) is { } host)
+        var started = Stopwatch.GetTimestamp();
+        using var activity = OpenInstrumentation.StartOpen(_opener.FactoryName, _time.GetUtcNow());
+        NpgsqlConnection connection;
+        try
         {
-            OpenInstrumentation.AttemptSucceeded(opener.FactoryName, host);
+            connection = await _opener.OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Failed(activity, e, started);
+            throw;
+        }
+
+        Completed(activity, connection, started);
+        return connection;
+    }
+
+    private void Failed(Activity? activity, Exception exception, long started)
+    {
+        OpenInstrumentation.Failed(activity, exception);
+        OpenInstrumentation.Open(_opener.FactoryName, Stopwatch.GetElapsedTime(started), exception);
+    }
+
+    private void Completed(Activity? activity, NpgsqlConnection connection, long started)
+    {
+        var index = IndexOf(connection);
+        if (index >= 0)
+        {
+            if (Attempts.Enabled)
+            {
+                Attempts.Add(1, _successfulAttemptTags[index]);
+            }
+
             if (activity is not null && !activity.Events.Any())
             {
                 // Served by the first attempt: the retry loop, which adds events, never ran.
-                OpenInstrumentation.AttemptSucceeded(activity, host);
+                OpenInstrumentation.AttemptSucceeded(activity, _hosts[index]);
             }
         }
 
-        OpenInstrumentation.Open(opener.FactoryName, elapsed, failure: null);
+        if (OpenDuration.Enabled)
+        {
+            OpenDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _successfulOpenTags);
+        }
     }
 
-    private static HostState? HostOf(IReadOnlyList<HostState> hosts, NpgsqlConnection connection)
+    private int IndexOf(NpgsqlConnection connection)
     {
+        var hosts = _hosts;
+        if (hosts.Count == 1)
+        {
+            return 0;
+        }
+
         var port = connection.Port;
         var name = connection.Host;
-        foreach (var host in hosts)
+        for (var i = 0; i < hosts.Count; i++)
         {
-            if (host.Server.Port == port && string.Equals(host.Server.Host, name, StringComparison.OrdinalIgnoreCase))
+            if (hosts[i].Server.Port == port && string.Equals(hosts[i].Server.Host, name, StringComparison.OrdinalIgnoreCase))
             {
-                return host;
+                return i;
             }
         }
 
-        return hosts.Count == 1 ? hosts[0] : null;
+        return -1;
     }
 }

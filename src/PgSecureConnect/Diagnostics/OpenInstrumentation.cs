@@ -106,17 +106,6 @@ internal static class OpenInstrumentation
         }
     }
 
-    /// <summary>Counts the successful attempt of an open (failed attempts are counted as they fail).</summary>
-    public static void AttemptSucceeded(string factoryName, HostState host)
-    {
-        if (Attempts.Enabled)
-        {
-            var tags = TelemetryTags.Server(factoryName, host);
-            tags.Add(Outcome, "success");
-            Attempts.Add(1, tags);
-        }
-    }
-
     public static void Failed(Activity? activity, Exception exception)
     {
         if (activity is null)
