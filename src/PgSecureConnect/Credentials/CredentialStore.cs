@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using PgSecureConnect.Diagnostics;
 using PgSecureConnect.Logging;
 using PgSecureConnect.Parsing;
 
@@ -46,12 +48,14 @@ internal sealed class CredentialStore : IDisposable
     private int _refreshes;
     private string? _lastProblem;
     private int _disposed;
+    private readonly string _factoryName;
 
     public CredentialStore(ConnectionSettings settings, ConnectionFactoryOptions options, ILogger logger)
     {
         _settings = settings;
         _provider = options.CredentialProvider;
         _interval = options.CredentialRefreshInterval;
+        _factoryName = TelemetryTags.FactoryNameOf(options.Name, settings.Servers);
         _time = options.TimeProvider;
         _logger = logger;
         _shared = new CredentialSnapshot(null, settings.Password, _time.GetUtcNow());
@@ -149,7 +153,16 @@ internal sealed class CredentialStore : IDisposable
                 return false;
             }
 
-            fetched = await FetchAsync(server, async, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                fetched = await FetchAsync(server, async, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CredentialProviderException)
+            {
+                Count("failed");
+                throw;
+            }
+
             _byServer[server] = fetched;
             Interlocked.Increment(ref _refreshes);
         }
@@ -166,7 +179,29 @@ internal sealed class CredentialStore : IDisposable
         }
 
         Log.CredentialsRefreshed(_logger, "the credential provider", server.ToString(), changed);
+        Count(changed ? "changed" : "unchanged");
         return changed || old is null;
+    }
+
+    /// <summary>How long ago the credentials in use were read or fetched (the oldest, with a provider), or <see langword="null"/> when they never change.</summary>
+    public TimeSpan? Age => Mode switch
+    {
+        CredentialMode.SecretFiles => _time.GetUtcNow() - Volatile.Read(ref _shared).RefreshedAt,
+        CredentialMode.Provider when !_byServer.IsEmpty => _time.GetUtcNow() - _byServer.Values.Min(s => s.RefreshedAt),
+        _ => null,
+    };
+
+    private void Count(string outcome)
+    {
+        if (PgSecureConnectDiagnostics.CredentialRefreshes.Enabled)
+        {
+            PgSecureConnectDiagnostics.CredentialRefreshes.Add(1, new TagList
+            {
+                { PgSecureConnectDiagnostics.FactoryName, _factoryName },
+                { PgSecureConnectDiagnostics.CredentialSource, Mode == CredentialMode.Provider ? "provider" : "files" },
+                { PgSecureConnectDiagnostics.Outcome, outcome },
+            });
+        }
     }
 
     /// <summary>Where the credentials come from and when they were last refreshed; never their values.</summary>
@@ -257,6 +292,7 @@ internal sealed class CredentialStore : IDisposable
             _lastProblem = problem;
             var fresh = new CredentialSnapshot(user, password, _time.GetUtcNow());
             Volatile.Write(ref _shared, fresh);
+            Count(problem is not null ? "failed" : fresh.SameAs(old) ? "unchanged" : "changed");
             if (fresh.SameAs(old))
             {
                 return null;
@@ -322,6 +358,7 @@ internal sealed class CredentialStore : IDisposable
                 var fetched = await FetchAsync(server, async: true, CancellationToken.None).ConfigureAwait(false);
                 _byServer[server] = fetched;
                 Interlocked.Increment(ref _refreshes);
+                Count(fetched.SameAs(old) ? "unchanged" : "changed");
                 if (!fetched.SameAs(old))
                 {
                     Changed?.Invoke(server, old, fetched);
@@ -330,6 +367,7 @@ internal sealed class CredentialStore : IDisposable
             catch (CredentialProviderException e)
             {
                 // Keep the last good credentials; the next refusal asks again.
+                Count("failed");
                 Log.CredentialFileProblem(_logger, e.Message + "; keeping the last credentials");
             }
         }

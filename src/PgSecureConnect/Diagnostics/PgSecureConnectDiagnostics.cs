@@ -38,6 +38,10 @@ internal static class PgSecureConnectDiagnostics
     public static readonly Counter<long> Failovers = Meter.CreateCounter<long>(
         "pgsecureconnect.failovers", "{failover}", "Opens whose first attempt failed or found the wrong kind of server and that were served by another server.");
 
+    /// <summary>Credentials read or fetched again (a secret file changed, the provider's interval, a refused login), by outcome.</summary>
+    public static readonly Counter<long> CredentialRefreshes = Meter.CreateCounter<long>(
+        "pgsecureconnect.credentials.refreshes", "{refresh}", "Times a factory's credentials were re-read or fetched again, by source (files, provider) and outcome (changed, unchanged, failed).");
+
     static PgSecureConnectDiagnostics()
     {
         Meter.CreateObservableUpDownCounter("pgsecureconnect.servers.offline", FactoryRegistry.ObserveOffline, "{server}",
@@ -60,4 +64,5 @@ internal static class PgSecureConnectDiagnostics
     public const string AttemptNumber = "pgsecureconnect.attempt";
     public const string Phase = "pgsecureconnect.phase";
     public const string AttemptDuration = "pgsecureconnect.attempt.duration";
+    public const string CredentialSource = "pgsecureconnect.credentials.source";
 }

@@ -12,7 +12,7 @@ namespace PgSecureConnect.IntegrationTests.Credentials;
 /// </summary>
 [Collection(TestBedCollection.Name)]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class CredentialRotationTests(TestBedFixture fixture) : IDisposable
+public sealed class CredentialRotationTests(TestBedFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("pgsecure-rotation-").FullName;
 
@@ -145,6 +145,7 @@ public sealed class CredentialRotationTests(TestBedFixture fixture) : IDisposabl
             await load.StopAsync();
         }
 
+        output.WriteLine($"fileFirst={fileFirst}: opens={load.Opens} failed_opens={load.OpenFailures.Count} failed_queries={load.QueryFailures.Count} credential_retries={logs.Entries.Count(e => e.EventId.Id == 1302)}");
         load.OpenFailures.Should().BeEmpty();
         load.Opens.Should().BeGreaterThan(200);
         (await PasswordWorksAsync(server, role, original)).Should().BeFalse("the old password no longer works on the server");
@@ -232,6 +233,7 @@ public sealed class CredentialRotationTests(TestBedFixture fixture) : IDisposabl
             await load.StopAsync();
         }
 
+        output.WriteLine($"dynamic user: opens={load.Opens} failed_opens={load.OpenFailures.Count} failed_queries={load.QueryFailures.Count} sessions_old={load.Results.GetValueOrDefault(oldRole)} sessions_new={load.Results.GetValueOrDefault(newRole)}");
         load.OpenFailures.Should().BeEmpty();
         load.Results.Keys.Should().Contain(oldRole).And.Contain(newRole);
         load.LastResults.Should().OnlyContain(user => user == newRole, "new sessions run as the new role");
@@ -271,6 +273,7 @@ public sealed class CredentialRotationTests(TestBedFixture fixture) : IDisposabl
             await load.StopAsync();
         }
 
+        output.WriteLine($"tokens: opens={load.Opens} failed_opens={load.OpenFailures.Count} failed_queries={load.QueryFailures.Count} expiries={expiries} provider_calls={tokens.Issued}");
         load.OpenFailures.Should().BeEmpty();
         expiries.Should().BeGreaterThanOrEqualTo(20);
         load.Opens.Should().BeGreaterThan(300);
