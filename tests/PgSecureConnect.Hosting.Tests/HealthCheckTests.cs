@@ -52,6 +52,60 @@ public sealed class HealthCheckTests(TestBedFixture fixture)
     }
 
     [Fact]
+    public async Task Rotating_credentials_show_their_age_in_the_health_data_and_their_refreshes_in_metrics()
+    {
+        var server = await fixture.ServerAsync();
+        var directory = Directory.CreateTempSubdirectory("pgsecure-hosting-credentials-").FullName;
+        try
+        {
+            var file = Path.Combine(directory, "database-url");
+            await File.WriteAllTextAsync(file, fixture.Url(server));
+            var outcomes = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            using var listener = new System.Diagnostics.Metrics.MeterListener();
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "PgSecureConnect" && instrument.Name == "pgsecureconnect.credentials.refreshes")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "pgsecureconnect.outcome")
+                    {
+                        outcomes.Enqueue((string)tag.Value!);
+                    }
+                }
+            });
+            listener.Start();
+            using var test = new TestHost(new Dictionary<string, string?> { ["DATABASE_URL_FILE"] = file });
+            var (report, host) = await CheckAsync(test);
+            using var _ = host;
+
+            var entry = report.Entries["PgSecureConnect"];
+            entry.Status.Should().Be(HealthStatus.Healthy, entry.Description);
+            entry.Data.Should().ContainKey("credentials_age_seconds").WhoseValue.Should().BeOfType<double>().Which.Should().BeGreaterThanOrEqualTo(0);
+            entry.Data.Values.OfType<string>().Should().NotContain(v => v.Contains(fixture.Url(server), StringComparison.Ordinal));
+
+            // The secret file is rewritten (a rotation that keeps the same credentials): the watcher re-reads it.
+            await File.WriteAllTextAsync(file, fixture.Url(server) + "\n");
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+            while (outcomes.IsEmpty && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+
+            outcomes.Should().Contain("unchanged");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_certificate_expiring_within_the_warning_degrades_the_check()
     {
         var server = await fixture.ServerAsync("expires-soon", ServerCertificateKind.ExpiresSoon);

@@ -11,4 +11,12 @@ internal static class FactoryInternals
         VariablesConnectionFactory variables => variables.Core.Hosts,
         _ => throw new ArgumentException($"{factory.GetType()} is not one of PgSecureConnect's factories.", nameof(factory)),
     };
+
+    /// <summary>How old the credentials in use are, when they can change (secret files, a provider); else <see langword="null"/>.</summary>
+    public static TimeSpan? CredentialAgeOf(IConnectionFactory factory) => factory switch
+    {
+        UrlConnectionFactory url => url.Core.CredentialAge,
+        VariablesConnectionFactory variables => variables.Core.CredentialAge,
+        _ => null,
+    };
 }

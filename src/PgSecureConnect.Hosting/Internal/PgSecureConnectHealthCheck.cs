@@ -70,6 +70,11 @@ internal sealed class PgSecureConnectHealthCheck(PgSecureConnectDatabase databas
         var down = servers.Where(s => !s.Reachable).ToList();
         var expiring = servers.Where(s => s.CertificateExpiresInDays is { } days && TimeSpan.FromDays(days) < hosting.CertificateExpiryWarning).ToList();
         var data = servers.ToDictionary(s => s.Server, s => (object)s, StringComparer.Ordinal);
+        if (FactoryInternals.CredentialAgeOf(factory) is { } credentialAge)
+        {
+            // Rotating credentials: how long ago they were last read or fetched (never their values).
+            data["credentials_age_seconds"] = Math.Round(credentialAge.TotalSeconds, 1);
+        }
 
         var reasons = new List<string>();
         if (down.Count > 0)

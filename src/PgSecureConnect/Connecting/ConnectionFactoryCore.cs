@@ -111,6 +111,9 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>How old the credentials in use are, when they can change (for the health check); else <see langword="null"/>.</summary>
+    internal TimeSpan? CredentialAge => _credentials.Age;
+
     /// <summary>The per-server states, for tests and diagnostics.</summary>
     internal IReadOnlyList<HostState> Hosts => _hosts;
 

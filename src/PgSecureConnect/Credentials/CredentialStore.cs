@@ -58,7 +58,7 @@ internal sealed class CredentialStore : IDisposable
         _factoryName = TelemetryTags.FactoryNameOf(options.Name, settings.Servers);
         _time = options.TimeProvider;
         _logger = logger;
-        _shared = new CredentialSnapshot(null, settings.Password, _time.GetUtcNow());
+        _shared = new CredentialSnapshot(settings.Username, settings.Password, _time.GetUtcNow());
         _userFile = settings.GetSource("user") is { Kind: SettingSourceKind.SecretFile, Location: not null } user ? user : null;
         _passwordFile = settings.GetSource("password") is { Kind: SettingSourceKind.SecretFile, Location: not null } password ? password : null;
         _urlFile = settings.UrlFile is { Location: not null } url ? url : null;
