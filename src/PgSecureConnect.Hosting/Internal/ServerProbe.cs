@@ -88,30 +88,5 @@ internal static class ServerProbe
     /// watching the token once TCP is up); a connection that arrives later is closed.
     /// </summary>
     public static async Task<NpgsqlConnection> OpenBoundedAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
-    {
-        var open = dataSource.OpenConnectionAsync(cancellationToken).AsTask();
-        try
-        {
-            return await open.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!open.IsCompleted)
-        {
-            _ = open.ContinueWith(
-                static late =>
-                {
-                    if (late.IsCompletedSuccessfully)
-                    {
-                        late.Result.Dispose();
-                    }
-                    else
-                    {
-                        _ = late.Exception;
-                    }
-                },
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
-            throw;
-        }
-    }
+        => await BoundedOpen.WaitAsync(dataSource.OpenConnectionAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
 }

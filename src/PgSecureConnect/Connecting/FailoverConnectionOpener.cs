@@ -398,7 +398,7 @@ internal sealed class FailoverConnectionOpener
             try
             {
                 connection = _async
-                    ? await BoundedAsync(host.DataSource.OpenConnectionAsync(timeout.Token), timeout.Token).ConfigureAwait(false)
+                    ? await BoundedOpen.WaitAsync(host.DataSource.OpenConnectionAsync(timeout.Token), timeout.Token).ConfigureAwait(false)
                     : host.DataSource.OpenConnection();
             }
             catch (OperationCanceledException) when (_callerToken.IsCancellationRequested)
@@ -424,44 +424,6 @@ internal sealed class FailoverConnectionOpener
             }
 
             return await AcceptAsync(host, attempt, started, connection).ConfigureAwait(false);
-        }
-
-        /// <summary>
-        /// Npgsql stops watching the cancellation token once the TCP connection is up (TLS and authentication then run
-        /// to Npgsql's own whole-second Timeout), so the wait is bounded here by the same token: the per-server timeout,
-        /// the overall deadline or the caller. A connection that arrives after that is closed.
-        /// </summary>
-        private static async ValueTask<NpgsqlConnection> BoundedAsync(ValueTask<NpgsqlConnection> open, CancellationToken token)
-        {
-            if (open.IsCompleted)
-            {
-                return await open.ConfigureAwait(false);
-            }
-
-            var task = open.AsTask();
-            try
-            {
-                return await task.WaitAsync(token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!task.IsCompleted)
-            {
-                _ = task.ContinueWith(
-                    static late =>
-                    {
-                        if (late.IsCompletedSuccessfully)
-                        {
-                            late.Result.Dispose();
-                        }
-                        else
-                        {
-                            _ = late.Exception;
-                        }
-                    },
-                    CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously,
-                    TaskScheduler.Default);
-                throw;
-            }
         }
 
         /// <summary>Checks the kind of server; returns the connection when it is wanted, else records why not.</summary>
