@@ -1,7 +1,7 @@
 namespace PgSecureConnect.Tests;
 
 /// <summary>
-/// Every C# block of README.md is compiled: it must appear, line for line, in ReadmeSnippets.cs (or, for the
+/// Every C# block of README.md and docs/*.md is compiled: it must appear, line for line, in ReadmeSnippets.cs (or, for the
 /// Testcontainers fixture, in the container tests' ReadmeExample.cs, and for the credential recipes in the integration
 /// tests' CredentialRecipes.cs, where they run against real servers).
 /// </summary>
@@ -16,15 +16,17 @@ public class ReadmeTests
     ];
 
     [Fact]
-    public void Every_csharp_block_of_the_readme_is_in_the_compiled_snippets_file()
+    public void Every_csharp_block_of_the_readme_and_the_docs_is_in_the_compiled_snippets_file()
     {
         var root = PublicApiTests.RepositoryRoot();
-        var readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        var documents = new[] { Path.Combine(root, "README.md") }.Concat(Directory.GetFiles(Path.Combine(root, "docs"), "*.md")).ToList();
         var snippets = Normalize(string.Join('\n', SnippetFiles.Select(file => File.ReadAllText(Path.Combine(root, file)))));
-        var blocks = System.Text.RegularExpressions.Regex.Matches(readme, "```csharp\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline)
+        var blocks = documents
+            .SelectMany(document => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(document), "```csharp\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline))
             .Select(m => m.Groups[1].Value)
             .ToList();
 
+        documents.Should().HaveCountGreaterThanOrEqualTo(4, "the reference lives in docs/, linked from the README");
         blocks.Should().HaveCountGreaterThanOrEqualTo(4);
         foreach (var block in blocks)
         {
@@ -43,6 +45,19 @@ public class ReadmeTests
         firstScreen.Should().Contain("dotnet add package PgSecureConnect.Hosting").And.Contain("builder.AddPgSecureConnect();");
         var example = System.Text.RegularExpressions.Regex.Match(firstScreen, "```csharp\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline).Groups[1].Value;
         example.TrimEnd().Split('\n').Length.Should().BeLessThanOrEqualTo(10);
+    }
+
+    [Fact]
+    public void Readme_fits_a_screen_and_links_every_reference_page()
+    {
+        var root = PublicApiTests.RepositoryRoot();
+        var readme = File.ReadAllText(Path.Combine(root, "README.md"));
+
+        System.Text.Encoding.UTF8.GetByteCount(readme).Should().BeLessThanOrEqualTo(10 * 1024);
+        foreach (var page in Directory.GetFiles(Path.Combine(root, "docs"), "*.md").Select(Path.GetFileName))
+        {
+            readme.Should().Contain($"(docs/{page}", $"docs/{page} must be reachable from the README");
+        }
     }
 
     private static string Normalize(string text)

@@ -42,7 +42,7 @@ internal sealed class ObservedOpen
             return OpenTracedAsync(cancellationToken);
         }
 
-        var started = Stopwatch.GetTimestamp();
+        var started = _time.GetTimestamp();
         var pending = _opener.OpenAsync(cancellationToken);
         if (pending.IsCompletedSuccessfully)
         {
@@ -56,7 +56,7 @@ internal sealed class ObservedOpen
 
     public NpgsqlConnection Open()
     {
-        var started = Stopwatch.GetTimestamp();
+        var started = _time.GetTimestamp();
         using var activity = _traceEveryOpen ? OpenInstrumentation.StartOpen(_opener.FactoryName, _time.GetUtcNow()) : null;
         NpgsqlConnection connection;
         try
@@ -92,7 +92,7 @@ internal sealed class ObservedOpen
 
     private async ValueTask<NpgsqlConnection> OpenTracedAsync(CancellationToken cancellationToken)
     {
-        var started = Stopwatch.GetTimestamp();
+        var started = _time.GetTimestamp();
         using var activity = OpenInstrumentation.StartOpen(_opener.FactoryName, _time.GetUtcNow());
         NpgsqlConnection connection;
         try
@@ -112,7 +112,7 @@ internal sealed class ObservedOpen
     private void Failed(Activity? activity, Exception exception, long started)
     {
         OpenInstrumentation.Failed(activity, exception);
-        OpenInstrumentation.Open(_opener.FactoryName, Stopwatch.GetElapsedTime(started), exception);
+        OpenInstrumentation.Open(_opener.FactoryName, _time.GetElapsedTime(started), exception);
     }
 
     private void Completed(Activity? activity, NpgsqlConnection connection, long started)
@@ -134,7 +134,7 @@ internal sealed class ObservedOpen
 
         if (OpenDuration.Enabled)
         {
-            OpenDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _successfulOpenTags);
+            OpenDuration.Record(_time.GetElapsedTime(started).TotalSeconds, _successfulOpenTags);
         }
     }
 
