@@ -40,6 +40,7 @@ internal sealed class CredentialStore : IDisposable
     private readonly SettingSource? _urlFile;
     private readonly SecretFileWatcher? _watcher;
     private readonly ITimer? _timer;
+    private readonly ITimer? _debounce;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly object _fileLock = new();
     private readonly TimeSpan _interval;
@@ -76,8 +77,6 @@ internal sealed class CredentialStore : IDisposable
             _debounce = _time.CreateTimer(static state => ((CredentialStore)state!).RefreshFilesNow("a secret file changed"), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
     }
-
-    private readonly ITimer? _debounce;
 
     public CredentialMode Mode { get; }
 
