@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using BenchmarkDotNet.Attributes;
 using Npgsql;
 using PgSecureConnect.Testing;
@@ -22,9 +20,7 @@ public class PooledOpenWithListenerBenchmarks
     private IConnectionFactory _factory = null!;
     private IConnectionFactory _factoryEveryOpenTraced = null!;
     private NpgsqlDataSource _raw = null!;
-    private MeterListener _meters = null!;
-    private ActivityListener _activities = null!;
-    private long _measurements;
+    private Load.TelemetryListener _listener = null!;
 
     [GlobalSetup]
     public void Setup() => SetupAsync().GetAwaiter().GetResult();
@@ -38,26 +34,7 @@ public class PooledOpenWithListenerBenchmarks
             new ConnectionFactoryOptions { SslPolicy = SslPolicy.VerifyFull, Name = "bench-traced", TraceEveryOpen = true });
         _raw = BenchServer.RawSingleHost(_factory);
 
-        _meters = new MeterListener
-        {
-            InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == "PgSecureConnect")
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        _meters.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _measurements, value));
-        _meters.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref _measurements));
-        _meters.SetMeasurementEventCallback<int>((_, value, _, _) => Interlocked.Add(ref _measurements, value));
-        _meters.Start();
-        _activities = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == "PgSecureConnect",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-        };
-        ActivitySource.AddActivityListener(_activities);
+        _listener = Load.TelemetryListener.Start();
 
         foreach (var open in new Func<ValueTask<NpgsqlConnection>>[] { () => _factory.OpenConnectionAsync(), () => _factoryEveryOpenTraced.OpenConnectionAsync(), () => _raw.OpenConnectionAsync() })
         {
@@ -66,7 +43,7 @@ public class PooledOpenWithListenerBenchmarks
             await command.ExecuteScalarAsync();
         }
 
-        if (Interlocked.Read(ref _measurements) == 0)
+        if (_listener.Measurements == 0)
         {
             throw new InvalidOperationException("the listener saw no measurement: the benchmark would not measure what it says");
         }
@@ -75,8 +52,7 @@ public class PooledOpenWithListenerBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _activities.Dispose();
-        _meters.Dispose();
+        _listener.Dispose();
         _factory.Dispose();
         _factoryEveryOpenTraced.Dispose();
         _raw.Dispose();
