@@ -111,14 +111,19 @@ internal static class ConfigureDataSourceGuard
     }
 
     /// <summary>
-    /// Runs the caller's TLS callback, then puts back what the factory must decide: its certificate check (both must
-    /// accept), the TLS version floor, the chain policy and the client certificate.
+    /// Runs the caller's TLS callback, then puts back what the factory must decide: the target host name, encryption,
+    /// its certificate check (both must accept), the TLS version floor, the chain policy and the client certificate.
     /// </summary>
     public static Action<SslClientAuthenticationOptions> Compose(Action<SslClientAuthenticationOptions> caller, Action<SslClientAuthenticationOptions> ours)
         => options =>
         {
+            // The host name verify-full checks is the TargetHost Npgsql set: the caller may not move it, nor turn
+            // encryption off (EncryptionPolicy), whatever else it changes.
+            var targetHost = options.TargetHost;
             caller(options);
             var theirs = options.RemoteCertificateValidationCallback;
+            options.TargetHost = targetHost;
+            options.EncryptionPolicy = EncryptionPolicy.RequireEncryption;
             ours(options);
             if (theirs is not null && options.RemoteCertificateValidationCallback is { } verify)
             {

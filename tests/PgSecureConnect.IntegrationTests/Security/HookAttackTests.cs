@@ -43,6 +43,21 @@ public sealed class HookAttackTests(TestBedFixture fixture)
     }
 
     [Fact]
+    public async Task Hook_moving_the_tls_target_host_to_the_certificate_name_cannot_pass_host_name_verification()
+    {
+        var options = new ConnectionFactoryOptions
+        {
+            ConfigureDataSource = builder => builder.UseSslClientAuthenticationOptionsCallback(tls => tls.TargetHost = "wrong.example.invalid"),
+        };
+        await using var factory = ConnectionFactory.FromUrl(await WrongNameVerifyFullAsync(), options);
+
+        var failure = await Assert.ThrowsAsync<ConnectionFailedException>(async () => await factory.OpenConnectionAsync());
+
+        failure.Kind.Should().Be(ConnectionFailureKind.Certificate);
+        failure.Attempts[0].Error.Should().Contain("not for '127.0.0.1'");
+    }
+
+    [Fact]
     public async Task Hook_clearing_the_validation_callback_cannot_switch_off_verification()
     {
         var options = new ConnectionFactoryOptions
