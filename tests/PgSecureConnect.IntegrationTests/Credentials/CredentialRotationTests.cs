@@ -168,7 +168,14 @@ public sealed class CredentialRotationTests(TestBedFixture fixture, Xunit.Abstra
         await using var fromFile = ConnectionFactory.FromVariables(Discrete(server, role, file), new ConnectionFactoryOptions { LoggerFactory = logs });
 
         File.Delete(file);
-        await Task.Delay(500);
+
+        // Wait for the watcher's re-read (bounded) rather than for a fixed time that a loaded machine may exceed.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!logs.Entries.Any(e => e.EventId.Id == 1301) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(25);
+        }
+
         ((VariablesConnectionFactory)fromFile).Core.Hosts[0].DataSource.Clear();
         await using (var connection = await fromFile.OpenConnectionAsync())
         {
