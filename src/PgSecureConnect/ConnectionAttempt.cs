@@ -20,8 +20,7 @@ public sealed record ConnectionAttempt(
     Exception? Exception)
 {
     /// <summary>Whether trying again later may succeed.</summary>
-    public bool IsTransient => Kind is ConnectionFailureKind.Unreachable or ConnectionFailureKind.HostNotFound or ConnectionFailureKind.Timeout
-        or ConnectionFailureKind.ServerUnavailable or ConnectionFailureKind.WrongServerRole or ConnectionFailureKind.PoolExhausted;
+    public bool IsTransient => Internal.FailureKindRules.IsTransient(Kind);
 
     /// <summary>One line: server, attempt, phase, time, error.</summary>
     public override string ToString()

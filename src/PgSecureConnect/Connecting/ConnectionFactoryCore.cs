@@ -73,7 +73,7 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
 
         _credentials.Changed += OnCredentialsChanged;
 
-        _health = new HostHealthMonitor(options.TimeProvider, options.Retry.HostRecheckInterval, logger);
+        _health = new HostHealthMonitor(options.TimeProvider, options.Retry.HostRecheckInterval, HostProbe.WithTimeout(Settings.ConnectTimeout ?? options.Retry.ConnectTimeout), logger);
         _opener = new FailoverConnectionOpener(_hosts, Settings, options.Retry, options.TimeProvider, _health, logger) { Credentials = _credentials, FactoryName = TelemetryTags.FactoryNameOf(options.Name, Settings.Servers) };
         _observed = new ObservedOpen(_opener, _hosts, options.TraceEveryOpen, options.TimeProvider);
         FactoryRegistry.Add(_opener.FactoryName, _hosts, options.TimeProvider);
@@ -228,9 +228,5 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
     }
 
     private static HostState CreateHost(DataSourceConfigurator configurator, ServerEndpoint server)
-    {
-        var state = new HostState(server);
-        state.DataSource = configurator.BuildSingleHost(state, server);
-        return state;
-    }
+        => new(server, state => configurator.BuildSingleHost(state, server));
 }

@@ -8,13 +8,15 @@ namespace PgSecureConnect.Connecting;
 /// server twice (Npgsql's own multi-host data source retries a dead host in the caller's open every
 /// <c>Host Recheck Seconds</c>). A server that answers a background check is used again.
 /// </summary>
-internal sealed class HostHealthMonitor(TimeProvider timeProvider, TimeSpan recheckInterval, ILogger logger) : IDisposable
+/// <param name="timeProvider">The clock of the rechecks.</param>
+/// <param name="recheckInterval">How long after a failure an offline server is checked again.</param>
+/// <param name="probe">The check run for an offline server: throws when it is still unreachable (<see cref="HostProbe"/>).</param>
+/// <param name="logger">Where going offline and coming back are logged.</param>
+internal sealed class HostHealthMonitor(TimeProvider timeProvider, TimeSpan recheckInterval, Func<HostState, CancellationToken, Task> probe, ILogger logger) : IDisposable
 {
     private readonly Dictionary<HostState, ITimer> _timers = [];
+    private readonly Func<HostState, CancellationToken, Task> _probe = probe;
     private bool _disposed;
-
-    /// <summary>The check run for an offline server: throws when it is still unreachable.</summary>
-    public Func<HostState, CancellationToken, Task>? Probe { get; set; }
 
     public void ReportUnreachable(HostState host, ConnectionFailureKind kind)
     {
@@ -71,14 +73,14 @@ internal sealed class HostHealthMonitor(TimeProvider timeProvider, TimeSpan rech
     {
         public async Task RunAsync()
         {
-            if (monitor.Probe is not { } probe || monitor._disposed)
+            if (monitor._disposed)
             {
                 return;
             }
 
             try
             {
-                await probe(host, CancellationToken.None).ConfigureAwait(false);
+                await monitor._probe(host, CancellationToken.None).ConfigureAwait(false);
                 monitor.ReportReachable(host);
             }
             catch (Exception e) when (TransientFailureClassifier.Classify(e).HostDown || e is OperationCanceledException)

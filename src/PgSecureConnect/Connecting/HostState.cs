@@ -3,19 +3,28 @@ using Npgsql;
 namespace PgSecureConnect.Connecting;
 
 /// <summary>One server of a factory: its own pooled data source, and what was last seen of it.</summary>
-internal sealed class HostState(ServerEndpoint server)
+internal sealed class HostState : Diagnostics.IObservedServer
 {
     private int _offline;
     private int _role;
+    private NpgsqlDataSource _dataSource;
 
-    public ServerEndpoint Server { get; } = server;
+    /// <summary>Creates the state and its data source.</summary>
+    /// <param name="server">The server.</param>
+    /// <param name="createDataSource">
+    /// Builds the server's data source; it receives this state because the data source's TLS callback reports the
+    /// certificate it saw, or why it rejected it, back here.
+    /// </param>
+    public HostState(ServerEndpoint server, Func<HostState, NpgsqlDataSource> createDataSource)
+    {
+        Server = server;
+        PoolName = server.ToString();
+        _dataSource = createDataSource(this);
+    }
 
-    private NpgsqlDataSource _dataSource = null!;
+    public ServerEndpoint Server { get; }
 
-    /// <summary>
-    /// The single-host pooled data source for this server: set right after construction (it reports certificate
-    /// failures back here), and replaced when credentials change to another user.
-    /// </summary>
+    /// <summary>The single-host pooled data source for this server; replaced when credentials change to another user.</summary>
     public NpgsqlDataSource DataSource
     {
         get => Volatile.Read(ref _dataSource);
@@ -47,7 +56,7 @@ internal sealed class HostState(ServerEndpoint server)
     public Security.ServerCertificateInfo? Certificate { get; set; }
 
     /// <summary>The stable name of <see cref="DataSource"/> (Npgsql's <c>db.client.connection.pool.name</c>).</summary>
-    public string PoolName { get; set; } = server.ToString();
+    public string PoolName { get; set; }
 
     /// <summary>Marks the server offline; <see langword="true"/> when it was online before (the caller schedules the recheck).</summary>
     public bool TryMarkOffline() => Interlocked.Exchange(ref _offline, 1) == 0;

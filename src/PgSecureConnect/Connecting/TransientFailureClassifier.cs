@@ -159,7 +159,6 @@ internal static class TransientFailureClassifier
 /// <param name="HostDown">The server could not be reached at all: skip it in later opens until it answers again.</param>
 internal readonly record struct FailureClassification(ConnectionFailureKind Kind, ConnectionPhase Phase, string Description, bool HostDown = false)
 {
-    /// <summary>Another attempt (on this or another server) may succeed.</summary>
-    public bool IsTransient => Kind is ConnectionFailureKind.Unreachable or ConnectionFailureKind.HostNotFound or ConnectionFailureKind.Timeout
-        or ConnectionFailureKind.ServerUnavailable or ConnectionFailureKind.WrongServerRole;
+    /// <summary>Another attempt in the same open (on this or another server) may succeed.</summary>
+    public bool IsTransient => Internal.FailureKindRules.IsRetriedWithinOpen(Kind);
 }

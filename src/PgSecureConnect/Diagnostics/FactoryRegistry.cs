@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using PgSecureConnect.Connecting;
 
 namespace PgSecureConnect.Diagnostics;
 
@@ -11,7 +10,7 @@ internal static class FactoryRegistry
 {
     private static readonly List<Entry> Entries = [];
 
-    public static void Add(string factoryName, IReadOnlyList<HostState> hosts, TimeProvider time)
+    public static void Add(string factoryName, IReadOnlyList<IObservedServer> hosts, TimeProvider time)
     {
         lock (Entries)
         {
@@ -19,7 +18,7 @@ internal static class FactoryRegistry
         }
     }
 
-    public static void Remove(IReadOnlyList<HostState> hosts)
+    public static void Remove(IReadOnlyList<IObservedServer> hosts)
     {
         lock (Entries)
         {
@@ -46,7 +45,7 @@ internal static class FactoryRegistry
         }
     }
 
-    private static List<(string Factory, HostState Host, TimeProvider Time)> Snapshot()
+    private static List<(string Factory, IObservedServer Host, TimeProvider Time)> Snapshot()
     {
         lock (Entries)
         {
@@ -54,5 +53,5 @@ internal static class FactoryRegistry
         }
     }
 
-    private sealed record Entry(string FactoryName, IReadOnlyList<HostState> Hosts, TimeProvider Time);
+    private sealed record Entry(string FactoryName, IReadOnlyList<IObservedServer> Hosts, TimeProvider Time);
 }

@@ -1,17 +1,16 @@
 using System.Diagnostics;
-using PgSecureConnect.Connecting;
 using static PgSecureConnect.Diagnostics.PgSecureConnectDiagnostics;
 
 namespace PgSecureConnect.Diagnostics;
 
 /// <summary>
-/// What <see cref="FailoverConnectionOpener"/> reports while it opens: one call per attempt, failover and open. Each
+/// What the opener (<c>Connecting/FailoverConnectionOpener</c>) reports while it opens: one call per attempt, failover and open. Each
 /// method first checks that something listens.
 /// </summary>
 internal static class OpenInstrumentation
 {
     /// <summary>An attempt on one server failed (or found the wrong kind of server).</summary>
-    public static void Attempt(string factoryName, HostState host, int attempt, ConnectionFailureKind failure, ConnectionPhase phase, TimeSpan duration, Activity? activity)
+    public static void Attempt(string factoryName, IObservedServer host, int attempt, ConnectionFailureKind failure, ConnectionPhase phase, TimeSpan duration, Activity? activity)
     {
         if (Attempts.Enabled)
         {
@@ -39,7 +38,7 @@ internal static class OpenInstrumentation
     }
 
     /// <summary>The open was served by another server than its first attempt.</summary>
-    public static void Failover(string factoryName, HostState to)
+    public static void Failover(string factoryName, IObservedServer to)
     {
         if (Failovers.Enabled)
         {
@@ -89,8 +88,8 @@ internal static class OpenInstrumentation
     public static Activity? CurrentOpen()
         => Activity.Current is { } current && ReferenceEquals(current.Source, Source) && current.OperationName == OpenActivityName ? current : null;
 
-    /// <summary>The attempt that served the open, as a span event; the counter is recorded once per open by <see cref="ObservedOpen"/>.</summary>
-    public static void AttemptSucceeded(Activity? activity, HostState host)
+    /// <summary>The attempt that served the open, as a span event; the counter is recorded once per open by <c>Connecting/ObservedOpen</c>.</summary>
+    public static void AttemptSucceeded(Activity? activity, IObservedServer host)
     {
         if (activity is { IsAllDataRequested: true })
         {

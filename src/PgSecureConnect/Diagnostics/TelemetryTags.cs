@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using PgSecureConnect.Connecting;
 using static PgSecureConnect.Diagnostics.PgSecureConnectDiagnostics;
 
 namespace PgSecureConnect.Diagnostics;
@@ -17,7 +16,7 @@ internal static class TelemetryTags
     /// <summary>The factory's name in telemetry: <see cref="ConnectionFactoryOptions.Name"/>, or the server list.</summary>
     public static string FactoryNameOf(string? name, IEnumerable<ServerEndpoint> servers) => name ?? string.Join(",", servers);
 
-    public static TagList Server(string factoryName, HostState host) => new()
+    public static TagList Server(string factoryName, IObservedServer host) => new()
     {
         { DbSystemName, PostgreSql },
         { FactoryName, factoryName },

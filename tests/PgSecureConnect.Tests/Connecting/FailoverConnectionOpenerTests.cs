@@ -103,18 +103,17 @@ public sealed class FailoverConnectionOpenerTests : IDisposable
         var settings = ConnectionSettings.FromUrl($"postgresql://u:p@{hosts}/db?sslmode=disable");
         foreach (var server in settings.Servers)
         {
-            var host = new HostState(server);
-            host.DataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(settings.ToNpgsqlConnectionStringBuilder().ConnectionString)
+            var host = new HostState(server, _ => NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(settings.ToNpgsqlConnectionStringBuilder().ConnectionString)
             {
                 Host = server.Host,
                 Port = server.Port,
                 Timeout = 5,
-            });
+            }));
             _hosts.Add(host);
         }
 
         // Host rechecks run on the real clock an hour away, so the fake clock only carries the opener's own timers.
-        var health = new HostHealthMonitor(TimeProvider.System, TimeSpan.FromHours(1), NullLogger.Instance);
+        var health = new HostHealthMonitor(TimeProvider.System, TimeSpan.FromHours(1), HostProbe.WithTimeout(TimeSpan.FromSeconds(5)), NullLogger.Instance);
         return new FailoverConnectionOpener([.. _hosts], settings, retry, _time, health, NullLogger.Instance, () => random);
     }
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Npgsql;
-using PgSecureConnect.Connecting;
+using PgSecureConnect.Diagnostics;
 using static PgSecureConnect.Diagnostics.PgSecureConnectDiagnostics;
 
-namespace PgSecureConnect.Diagnostics;
+namespace PgSecureConnect.Connecting;
 
 /// <summary>
 /// A factory's opens while someone listens: measures the whole open, counts its successful attempt, and with

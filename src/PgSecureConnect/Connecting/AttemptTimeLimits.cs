@@ -1,0 +1,87 @@
+namespace PgSecureConnect.Connecting;
+
+/// <summary>
+/// The clocks of one open that needs retries: the overall deadline (<c>pool_timeout</c> or
+/// <see cref="RetryPolicy.OverallTimeout"/>), counted from the first attempt, and each attempt's own limit (the connect
+/// timeout, cut to what is left of the overall one).
+/// </summary>
+internal sealed class AttemptTimeLimits : IDisposable
+{
+    /// <summary>An attempt is not started with less time than this left before the overall deadline.</summary>
+    private static readonly TimeSpan MinimumAttemptTime = TimeSpan.FromMilliseconds(50);
+
+    private readonly TimeProvider _time;
+    private readonly long _started;
+    private readonly CancellationTokenSource? _deadline;
+
+    public AttemptTimeLimits(TimeProvider time, long started, TimeSpan overallTimeout, TimeSpan connectTimeout, CancellationToken callerToken)
+    {
+        _time = time;
+        _started = started;
+        OverallTimeout = overallTimeout;
+        ConnectTimeout = connectTimeout;
+        if (overallTimeout != Timeout.InfiniteTimeSpan)
+        {
+            var remaining = overallTimeout - Elapsed;
+            _deadline = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, time);
+            Overall = CancellationTokenSource.CreateLinkedTokenSource(callerToken, _deadline.Token);
+        }
+        else
+        {
+            Overall = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
+        }
+    }
+
+    public TimeSpan OverallTimeout { get; }
+
+    public TimeSpan ConnectTimeout { get; }
+
+    /// <summary>Cancelled by the caller or by the overall deadline.</summary>
+    public CancellationTokenSource Overall { get; }
+
+    /// <summary>Time since the open's first attempt began.</summary>
+    public TimeSpan Elapsed => _time.GetElapsedTime(_started);
+
+    public bool DeadlinePassed => _deadline?.IsCancellationRequested == true
+        || (OverallTimeout != Timeout.InfiniteTimeSpan && Elapsed >= OverallTimeout);
+
+    /// <summary>Time left before the overall deadline; <see cref="Timeout.InfiniteTimeSpan"/> without one.</summary>
+    public TimeSpan Remaining => OverallTimeout == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : OverallTimeout - Elapsed;
+
+    public string DeadlineReason => $"the overall timeout of {OverallTimeout.TotalSeconds:0.###} s ran out";
+
+    /// <summary>The limit of an attempt starting now, or <see langword="null"/> when too little time is left to start one.</summary>
+    public TimeSpan? NextAttemptLimit()
+    {
+        if (OverallTimeout == Timeout.InfiniteTimeSpan)
+        {
+            return ConnectTimeout;
+        }
+
+        var remaining = Remaining;
+        if (remaining < MinimumAttemptTime)
+        {
+            return null;
+        }
+
+        return ConnectTimeout == Timeout.InfiniteTimeSpan || remaining < ConnectTimeout ? remaining : ConnectTimeout;
+    }
+
+    /// <summary>A token source cancelled after <paramref name="timeout"/> or with <paramref name="linked"/>.</summary>
+    public static CancellationTokenSource CreateTimeoutSource(TimeSpan timeout, CancellationToken linked)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(linked);
+        if (timeout != Timeout.InfiniteTimeSpan)
+        {
+            source.CancelAfter(timeout);
+        }
+
+        return source;
+    }
+
+    public void Dispose()
+    {
+        Overall.Dispose();
+        _deadline?.Dispose();
+    }
+}

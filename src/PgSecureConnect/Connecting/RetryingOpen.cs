@@ -1,0 +1,351 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using PgSecureConnect.Diagnostics;
+using PgSecureConnect.Logging;
+
+namespace PgSecureConnect.Connecting;
+
+/// <summary>
+/// One open that needs more than the fast path: this is where a retry is decided. Each pass tries the servers in
+/// <see cref="HostOrder"/>; a failed attempt is classified (<see cref="TransientFailureClassifier"/>) and either lets
+/// the open go on or stops it; between passes it waits (<see cref="Backoff"/>) until the attempts or the overall
+/// deadline (<see cref="AttemptTimeLimits"/>) run out; <see cref="AttemptLog"/> reports every attempt.
+/// </summary>
+internal sealed class RetryingOpen : IDisposable
+{
+    /// <summary>The longest wait between tries while refreshable credentials are refused.</summary>
+    private static readonly TimeSpan CredentialRetryDelay = TimeSpan.FromMilliseconds(100);
+
+    private readonly FailoverConnectionOpener _owner;
+    private readonly bool _async;
+    private readonly CancellationToken _callerToken;
+    private readonly AttemptTimeLimits _limits;
+    private readonly AttemptLog _log;
+    private readonly System.Diagnostics.Activity? _activity;
+    private readonly bool _ownsActivity;
+    private NpgsqlConnection? _fallback;
+    private HostState? _fallbackHost;
+
+    /// <summary>When refreshable credentials were first refused in this open, or <see langword="null"/>.</summary>
+    private TimeSpan? _credentialRefusedAt;
+
+    public RetryingOpen(FailoverConnectionOpener owner, long started, bool async, CancellationToken callerToken)
+    {
+        _owner = owner;
+        _async = async;
+        _callerToken = callerToken;
+        _limits = new AttemptTimeLimits(owner.Time, started, owner.OverallTimeout, owner.ConnectTimeout, callerToken);
+
+        // A span for every open that needs more than one attempt, begun when the first attempt began.
+        _activity = OpenInstrumentation.CurrentOpen();
+        if (_activity is null && PgSecureConnectDiagnostics.Source.HasListeners())
+        {
+            _activity = OpenInstrumentation.StartOpen(owner.FactoryName, owner.Time.GetUtcNow() - _limits.Elapsed);
+            _ownsActivity = _activity is not null;
+        }
+
+        _log = new AttemptLog(owner.FactoryName, owner.Logger, _activity);
+    }
+
+    /// <summary>Refreshable credentials were refused, and the grace period to re-read them and try again has not run out.</summary>
+    private bool InCredentialGrace => _credentialRefusedAt is { } refusedAt && _limits.Elapsed - refusedAt <= _owner.Retry.CredentialRefreshGrace;
+
+    /// <summary>Runs the open to a connection or a <see cref="ConnectionFailedException"/>, starting from the fast path's attempt.</summary>
+    public async ValueTask<NpgsqlConnection> ExecuteAsync(HostState first, FirstAttempt firstAttempt)
+    {
+        var retry = _owner.Retry;
+        var outcome = firstAttempt.Failure is { } failure
+            ? Fail(first, 1, TimeSpan.Zero, failure)
+            : await AcceptAsync(first, 1, TimeSpan.Zero, firstAttempt.Connection!).ConfigureAwait(false);
+        if (outcome.Connection is { } done)
+        {
+            return done;
+        }
+
+        var stop = outcome.StopReason;
+        for (var attempt = 1; stop is null; attempt++)
+        {
+            foreach (var host in _owner.Order.Candidates(attempt == 1 ? first : null))
+            {
+                if (_limits.DeadlinePassed)
+                {
+                    stop = _limits.DeadlineReason;
+                    break;
+                }
+
+                outcome = await TryHostAsync(host, attempt).ConfigureAwait(false);
+                if (outcome.Connection is { } connection)
+                {
+                    return connection;
+                }
+
+                if ((stop = outcome.StopReason) is not null)
+                {
+                    break;
+                }
+            }
+
+            if (stop is not null)
+            {
+                break;
+            }
+
+            if (_fallback is not null)
+            {
+                return TakeFallback();
+            }
+
+            if (attempt >= retry.MaxAttempts && !InCredentialGrace)
+            {
+                stop = $"all {retry.MaxAttempts} attempt(s) allowed by the retry policy were used";
+                break;
+            }
+
+            stop = await WaitBeforeAsync(attempt + 1).ConfigureAwait(false);
+        }
+
+        throw _log.GiveUp(stop, _limits.Elapsed);
+    }
+
+    public void Dispose()
+    {
+        _limits.Dispose();
+        _fallback?.Dispose();
+        if (_ownsActivity)
+        {
+            _activity!.Dispose();
+        }
+    }
+
+    /// <summary>Waits the backoff before the next pass; returns why the open stops instead, if it does.</summary>
+    private async ValueTask<string?> WaitBeforeAsync(int nextAttempt)
+    {
+        var retry = _owner.Retry;
+        var delay = Backoff.DelayBefore(nextAttempt, retry.BaseDelay, retry.MaxDelay, _owner.Random());
+        if (_limits.Remaining is var remaining && remaining != Timeout.InfiniteTimeSpan)
+        {
+            if (remaining <= TimeSpan.Zero)
+            {
+                return _limits.DeadlineReason;
+            }
+
+            delay = delay < remaining ? delay : remaining;
+        }
+
+        if (InCredentialGrace && delay > CredentialRetryDelay)
+        {
+            // A rotation completes within moments: look again soon rather than after the full backoff.
+            delay = CredentialRetryDelay;
+        }
+
+        Log.RetryScheduled(_owner.Logger, (long)delay.TotalMilliseconds, nextAttempt);
+        try
+        {
+            if (delay > TimeSpan.Zero)
+            {
+                var wait = Task.Delay(delay, _owner.Time, _limits.Overall.Token);
+                if (_async)
+                {
+                    await wait.ConfigureAwait(false);
+                }
+                else
+                {
+                    wait.GetAwaiter().GetResult();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!_callerToken.IsCancellationRequested)
+        {
+            return _limits.DeadlineReason;
+        }
+
+        return null;
+    }
+
+    private async ValueTask<AttemptOutcome> TryHostAsync(HostState host, int attempt)
+    {
+        if (_credentialRefusedAt is not null && _owner.Credentials is { } credentials)
+        {
+            try
+            {
+                await credentials.RefreshAsync(host.Server, _async, _limits.Overall.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is Credentials.CredentialProviderException)
+            {
+                return Fail(host, attempt, _limits.Elapsed, e);
+            }
+        }
+
+        var started = _limits.Elapsed;
+        if (_limits.NextAttemptLimit() is not { } limit)
+        {
+            return AttemptOutcome.TryNext;
+        }
+
+        using var timeout = AttemptTimeLimits.CreateTimeoutSource(limit, _limits.Overall.Token);
+        NpgsqlConnection connection;
+        try
+        {
+            connection = _async
+                ? await BoundedOpen.WaitAsync(host.DataSource.OpenConnectionAsync(timeout.Token), timeout.Token).ConfigureAwait(false)
+                : host.DataSource.OpenConnection();
+        }
+        catch (OperationCanceledException) when (_callerToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            if (e is OperationCanceledException && _limits.DeadlinePassed)
+            {
+                // Cut short by the overall deadline: not the server's fault, so it only counts when nothing else failed.
+                if (_log.Count == 0)
+                {
+                    Record(host, attempt, started, new FailureClassification(ConnectionFailureKind.Timeout, ConnectionPhase.Connect, "the overall timeout ran out during this attempt"), e);
+                }
+
+                return AttemptOutcome.TryNext;
+            }
+
+            return Fail(host, attempt, started, e is OperationCanceledException
+                ? new TimeoutException($"no answer within the connect timeout of {limit.TotalSeconds:F1} s", e)
+                : e);
+        }
+
+        return await AcceptAsync(host, attempt, started, connection).ConfigureAwait(false);
+    }
+
+    /// <summary>Checks the kind of server: the connection when it is wanted, else the record of why not.</summary>
+    private async ValueTask<AttemptOutcome> AcceptAsync(HostState host, int attempt, TimeSpan started, NpgsqlConnection connection)
+    {
+        var owner = _owner;
+        owner.Health.ReportReachable(host);
+        var target = owner.Target;
+        if (target == TargetSessionAttributes.Any)
+        {
+            return Succeeded(host, connection);
+        }
+
+        ServerRole role;
+        try
+        {
+            role = SessionTargetCheck.ReportedRole(connection) ?? await SessionTargetCheck.QueryRoleAsync(connection, _async, _limits.Overall.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!_callerToken.IsCancellationRequested)
+        {
+            await DisposeAsync(connection).ConfigureAwait(false);
+            return Fail(host, attempt, started, e);
+        }
+
+        var previous = host.Role;
+        host.Role = role;
+        if (SessionTargetCheck.Satisfies(role, target))
+        {
+            return Succeeded(host, connection);
+        }
+
+        // A pooled connection reports what the server was when it was opened: after a promotion or demotion it is
+        // stale. Clear this server's pool so the next connection to it starts fresh and reports the truth.
+        // NpgsqlConnection.ClearPool looks pools up by connection string and does not reach data-source pools.
+        host.DataSource.Clear();
+        if (owner.Logger.IsEnabled(LogLevel.Information))
+        {
+            var targetName = Parsing.UrlWriter.TargetName(target);
+            Log.PoolCleared(owner.Logger, host.Server.Host, host.Server.Port, $"it reported being a {SessionTargetCheck.Describe(role)} (target_session_attrs={targetName})");
+            if (previous != role)
+            {
+                Log.WrongServerRole(owner.Logger, host.Server.Host, host.Server.Port, SessionTargetCheck.Describe(role), targetName);
+            }
+        }
+
+        if (SessionTargetCheck.HasFallback(target) && _fallback is null)
+        {
+            _fallback = connection;
+            _fallbackHost = host;
+        }
+        else
+        {
+            await DisposeAsync(connection).ConfigureAwait(false);
+        }
+
+        Record(host, attempt, started, new FailureClassification(ConnectionFailureKind.WrongServerRole, ConnectionPhase.SessionCheck,
+            $"the server is a {SessionTargetCheck.Describe(role)}, not what target_session_attrs={Parsing.UrlWriter.TargetName(target)} asks for"), null);
+        return AttemptOutcome.TryNext;
+    }
+
+    /// <summary>Records a failed attempt and decides: try the next server, or stop the open (with the reason).</summary>
+    private AttemptOutcome Fail(HostState host, int attempt, TimeSpan started, Exception exception)
+    {
+        var classification = TransientFailureClassifier.Classify(exception);
+        if (classification.Kind == ConnectionFailureKind.Certificate && TransientFailureClassifier.RejectedByValidationCallback(exception) && host.TakeCertificateRejection() is { } why)
+        {
+            classification = classification with { Description = why };
+        }
+
+        Record(host, attempt, started, classification, exception);
+        if (classification.HostDown)
+        {
+            _owner.Health.ReportUnreachable(host, classification.Kind);
+        }
+
+        var grace = _owner.Retry.CredentialRefreshGrace;
+        if (classification.Kind == ConnectionFailureKind.Authentication && _owner.Credentials is { IsRefreshable: true } credentials && grace > TimeSpan.Zero)
+        {
+            // Refreshable credentials (secret files, a provider) may be mid-rotation, in either order: re-read them
+            // and try again for a short grace period. Literal credentials fall through and stop at once.
+            _credentialRefusedAt ??= _limits.Elapsed;
+            if (InCredentialGrace)
+            {
+                Log.CredentialRetry(_owner.Logger, host.Server.Host, host.Server.Port, credentials.LastRefreshFact, (long)grace.TotalMilliseconds);
+                return AttemptOutcome.TryNext;
+            }
+
+            return AttemptOutcome.Stop($"the server kept refusing authentication for {grace.TotalSeconds:0.###} s of retries: {credentials.LastRefreshFact}, and the server still refused");
+        }
+
+        // Authentication, a missing database, certificates: other servers would say the same, and trying them could
+        // lock the account. Stop here.
+        return classification.IsTransient ? AttemptOutcome.TryNext : AttemptOutcome.Stop(AttemptLog.NotRetriedReason(classification.Kind));
+    }
+
+    private void Record(HostState host, int attempt, TimeSpan started, FailureClassification classification, Exception? exception)
+        => _log.Record(host, attempt, started, _limits.Elapsed - started, classification, exception);
+
+    private AttemptOutcome Succeeded(HostState host, NpgsqlConnection connection)
+    {
+        _log.Succeeded(host, _limits.Elapsed);
+        return AttemptOutcome.Connected(connection);
+    }
+
+    private NpgsqlConnection TakeFallback()
+    {
+        var connection = _fallback!;
+        _fallback = null;
+        _log.Succeeded(_fallbackHost!, _limits.Elapsed);
+        return connection;
+    }
+
+    private ValueTask DisposeAsync(NpgsqlConnection connection)
+    {
+        if (_async)
+        {
+            return connection.DisposeAsync();
+        }
+
+        connection.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>What became of one attempt: a connection, nothing yet (try the next server), or the end of the open.</summary>
+    private readonly record struct AttemptOutcome(NpgsqlConnection? Connection, string? StopReason)
+    {
+        public static AttemptOutcome TryNext => default;
+
+        public static AttemptOutcome Connected(NpgsqlConnection connection) => new(connection, null);
+
+        public static AttemptOutcome Stop(string reason) => new(null, reason);
+    }
+}
+
+/// <summary>What became of the fast path's attempt: it threw, or it found the wrong kind of server.</summary>
+internal readonly record struct FirstAttempt(long StartedAt, Exception? Failure, NpgsqlConnection? Connection);
