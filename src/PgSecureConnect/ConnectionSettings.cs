@@ -15,143 +15,188 @@ namespace PgSecureConnect;
 /// </summary>
 public sealed class ConnectionSettings
 {
-    private Dictionary<string, SettingSource> _sources = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SettingSource> _sources;
 
+    /// <summary>Settings with nothing set (a starting point that validation rejects).</summary>
     internal ConnectionSettings()
+        : this(new ConnectionSettingsBuilder())
     {
     }
 
+    /// <summary>Freezes what <paramref name="builder"/> holds; later changes to the builder do not reach these settings.</summary>
+    internal ConnectionSettings(ConnectionSettingsBuilder builder)
+    {
+        Servers = builder.Servers;
+        Database = builder.Database;
+        Username = builder.Username;
+        Password = builder.Password;
+        Passfile = builder.Passfile;
+        SslMode = builder.SslMode;
+        SslRootCertificate = builder.SslRootCertificate;
+        SslCertificate = builder.SslCertificate;
+        SslKey = builder.SslKey;
+        SslPassword = builder.SslPassword;
+        ClientCertificateDisabled = builder.ClientCertificateDisabled;
+        UrlFile = builder.UrlFile;
+        CredentialStatus = builder.CredentialStatus;
+        Warnings = builder.Warnings;
+        SslNegotiation = builder.SslNegotiation;
+        SslMinProtocolVersion = builder.SslMinProtocolVersion;
+        SslMaxProtocolVersion = builder.SslMaxProtocolVersion;
+        ChannelBinding = builder.ChannelBinding;
+        RequireAuth = builder.RequireAuth;
+        GssEncryptionMode = builder.GssEncryptionMode;
+        KerberosServiceName = builder.KerberosServiceName;
+        ConnectTimeout = builder.ConnectTimeout;
+        ApplicationName = builder.ApplicationName;
+        Options = builder.Options;
+        SearchPath = builder.SearchPath;
+        ClientEncoding = builder.ClientEncoding;
+        TargetSessionAttributes = builder.TargetSessionAttributes;
+        LoadBalanceHosts = builder.LoadBalanceHosts;
+        KeepAlives = builder.KeepAlives;
+        KeepAlivesIdle = builder.KeepAlivesIdle;
+        KeepAlivesInterval = builder.KeepAlivesInterval;
+        MinPoolSize = builder.MinPoolSize;
+        MaxPoolSize = builder.MaxPoolSize;
+        ConnectionIdleLifetime = builder.ConnectionIdleLifetime;
+        ConnectionLifetime = builder.ConnectionLifetime;
+        PoolTimeout = builder.PoolTimeout;
+        PgBouncer = builder.PgBouncer;
+        _sources = new Dictionary<string, SettingSource>(builder.Sources, StringComparer.Ordinal);
+    }
+
     /// <summary>The servers to try, in order (libpq's <c>host</c> and <c>port</c> lists). Never empty.</summary>
-    public IReadOnlyList<ServerEndpoint> Servers { get; internal set; } = [];
+    public IReadOnlyList<ServerEndpoint> Servers { get; }
 
     /// <summary>The database name (<c>dbname</c>); <see langword="null"/> means the server's default, the user name.</summary>
-    public string? Database { get; internal set; }
+    public string? Database { get; }
 
     /// <summary>The user name (<c>user</c>); <see langword="null"/> means Npgsql's default, the operating system user.</summary>
-    public string? Username { get; internal set; }
+    public string? Username { get; }
 
     /// <summary>
     /// The password. Not a public property, so that serializers and destructuring loggers never write it: read it with
     /// <see cref="GetPassword"/>, check it with <see cref="HasPassword"/>.
     /// </summary>
-    internal string? Password { get; set; }
+    internal string? Password { get; }
 
     /// <summary>Whether a password is set. The password itself is never shown by <see cref="ToString"/>, <see cref="Describe"/> or any message.</summary>
     public bool HasPassword => Password is not null;
 
     /// <summary>A PostgreSQL password file (<c>passfile</c>), read by Npgsql when no password is given.</summary>
-    public string? Passfile { get; internal set; }
+    public string? Passfile { get; }
 
     /// <summary>
     /// The SSL mode (<c>sslmode</c>). <see langword="null"/> when not specified; in a factory's
     /// <see cref="IConnectionFactory.Settings"/> it is always the effective mode chosen by the <see cref="SslPolicy"/>.
     /// </summary>
-    public SslMode? SslMode { get; internal set; }
+    public SslMode? SslMode { get; }
 
     /// <summary>The CA certificate file that verifies the server (<c>sslrootcert</c>), or <c>system</c> for the operating system's trust store.</summary>
-    public string? SslRootCertificate { get; internal set; }
+    public string? SslRootCertificate { get; }
 
     /// <summary>Whether <see cref="SslRootCertificate"/> is the special value <c>system</c>.</summary>
     public bool UsesSystemRootCertificates => SslRootCertificate == "system";
 
     /// <summary>The client certificate file (<c>sslcert</c>).</summary>
-    public string? SslCertificate { get; internal set; }
+    public string? SslCertificate { get; }
 
     /// <summary>The client certificate's private key file (<c>sslkey</c>).</summary>
-    public string? SslKey { get; internal set; }
+    public string? SslKey { get; }
 
     /// <summary>The password of <see cref="SslKey"/> (<c>sslpassword</c>); read it with <see cref="GetSslPassword"/>.</summary>
-    internal string? SslPassword { get; set; }
+    internal string? SslPassword { get; }
 
     /// <summary>Whether a password for <see cref="SslKey"/> (<c>sslpassword</c>) is set. Never shown.</summary>
     public bool HasSslPassword => SslPassword is not null;
 
     /// <summary><c>sslcertmode=disable</c>: no client certificate is presented, even one configured elsewhere.</summary>
-    internal bool ClientCertificateDisabled { get; set; }
+    internal bool ClientCertificateDisabled { get; }
 
     /// <summary>The secret file <c>DATABASE_URL_FILE</c> named, when the URL came from one (its user and password are re-read when it changes).</summary>
-    internal SettingSource? UrlFile { get; set; }
+    internal SettingSource? UrlFile { get; }
 
     /// <summary>In a factory's settings: where the credentials in use came from and when they were last refreshed, for <see cref="Describe"/>.</summary>
-    internal Func<string?>? CredentialStatus { get; set; }
+    internal Func<string?>? CredentialStatus { get; }
 
     /// <summary>Things worth a warning that are not errors (a later <c>ssl=true</c> that weakens <c>sslmode</c>); logged when a factory is created.</summary>
-    internal IReadOnlyList<string> Warnings { get; set; } = [];
+    internal IReadOnlyList<string> Warnings { get; }
 
     /// <summary>How TLS is negotiated (<c>sslnegotiation</c>: <c>postgres</c> or <c>direct</c>).</summary>
-    public SslNegotiation? SslNegotiation { get; internal set; }
+    public SslNegotiation? SslNegotiation { get; }
 
     /// <summary>The lowest TLS version accepted (<c>ssl_min_protocol_version</c>).</summary>
-    public SslProtocols? SslMinProtocolVersion { get; internal set; }
+    public SslProtocols? SslMinProtocolVersion { get; }
 
     /// <summary>The highest TLS version offered (<c>ssl_max_protocol_version</c>).</summary>
-    public SslProtocols? SslMaxProtocolVersion { get; internal set; }
+    public SslProtocols? SslMaxProtocolVersion { get; }
 
     /// <summary>SCRAM channel binding (<c>channel_binding</c>).</summary>
-    public ChannelBinding? ChannelBinding { get; internal set; }
+    public ChannelBinding? ChannelBinding { get; }
 
     /// <summary>The authentication methods the client accepts (<c>require_auth</c>), in libpq syntax such as <c>scram-sha-256</c> or <c>!password,!md5</c>.</summary>
-    public string? RequireAuth { get; internal set; }
+    public string? RequireAuth { get; }
 
     /// <summary>GSSAPI encryption (<c>gssencmode</c>). Unless asked for, factories use <see cref="Npgsql.GssEncryptionMode.Disable"/>.</summary>
-    public GssEncryptionMode? GssEncryptionMode { get; internal set; }
+    public GssEncryptionMode? GssEncryptionMode { get; }
 
     /// <summary>The Kerberos service name (<c>krbsrvname</c>).</summary>
-    public string? KerberosServiceName { get; internal set; }
+    public string? KerberosServiceName { get; }
 
     /// <summary>
     /// How long to wait for one server to accept a connection (<c>connect_timeout</c>). libpq's rules apply: 0 or a
     /// negative value is <see cref="Timeout.InfiniteTimeSpan"/>, and 1 second is raised to 2.
     /// </summary>
-    public TimeSpan? ConnectTimeout { get; internal set; }
+    public TimeSpan? ConnectTimeout { get; }
 
     /// <summary>The application name reported to the server (<c>application_name</c>, or <c>fallback_application_name</c>).</summary>
-    public string? ApplicationName { get; internal set; }
+    public string? ApplicationName { get; }
 
     /// <summary>Command-line options sent to the server at connection start (<c>options</c>), for example <c>-c statement_timeout=5s</c>.</summary>
-    public string? Options { get; internal set; }
+    public string? Options { get; }
 
     /// <summary>The schema search path (the Prisma extension <c>schema</c>).</summary>
-    public string? SearchPath { get; internal set; }
+    public string? SearchPath { get; }
 
     /// <summary>The client encoding (<c>client_encoding</c>); Npgsql always speaks UTF-8, so only <c>UTF8</c> is accepted.</summary>
-    public string? ClientEncoding { get; internal set; }
+    public string? ClientEncoding { get; }
 
     /// <summary>Which kind of server is acceptable (<c>target_session_attrs</c>); also honoured with a single host.</summary>
-    public TargetSessionAttributes? TargetSessionAttributes { get; internal set; }
+    public TargetSessionAttributes? TargetSessionAttributes { get; }
 
     /// <summary>Whether to spread connections randomly across the servers (<c>load_balance_hosts=random</c>).</summary>
-    public bool? LoadBalanceHosts { get; internal set; }
+    public bool? LoadBalanceHosts { get; }
 
     /// <summary>Whether TCP keepalives are used (<c>keepalives</c>). As in libpq they are on unless turned off.</summary>
-    public bool? KeepAlives { get; internal set; }
+    public bool? KeepAlives { get; }
 
     /// <summary>Idle time before the first TCP keepalive probe (<c>keepalives_idle</c>).</summary>
-    public TimeSpan? KeepAlivesIdle { get; internal set; }
+    public TimeSpan? KeepAlivesIdle { get; }
 
     /// <summary>Time between TCP keepalive probes (<c>keepalives_interval</c>).</summary>
-    public TimeSpan? KeepAlivesInterval { get; internal set; }
+    public TimeSpan? KeepAlivesInterval { get; }
 
     /// <summary>The minimum number of pooled connections per server (<c>pool_min_conns</c>, <c>DB_POOL_MIN_SIZE</c>).</summary>
-    public int? MinPoolSize { get; internal set; }
+    public int? MinPoolSize { get; }
 
     /// <summary>The maximum number of pooled connections per server (<c>pool_max_conns</c> or <c>connection_limit</c>, <c>DB_POOL_MAX_SIZE</c>).</summary>
-    public int? MaxPoolSize { get; internal set; }
+    public int? MaxPoolSize { get; }
 
     /// <summary>How long an idle pooled connection is kept (<c>pool_max_conn_idle_time</c>, <c>DB_POOL_IDLE_LIFETIME</c>).</summary>
-    public TimeSpan? ConnectionIdleLifetime { get; internal set; }
+    public TimeSpan? ConnectionIdleLifetime { get; }
 
     /// <summary>The maximum age of a pooled connection (<c>pool_max_conn_lifetime</c>, <c>DB_POOL_MAX_LIFETIME</c>).</summary>
-    public TimeSpan? ConnectionLifetime { get; internal set; }
+    public TimeSpan? ConnectionLifetime { get; }
 
     /// <summary>
     /// An overall limit for one open, including waiting for a free pooled connection and all retries (the Prisma
     /// extension <c>pool_timeout</c>, <c>DB_POOL_TIMEOUT</c>). Overrides <see cref="RetryPolicy.OverallTimeout"/>.
     /// </summary>
-    public TimeSpan? PoolTimeout { get; internal set; }
+    public TimeSpan? PoolTimeout { get; }
 
     /// <summary>The servers are behind PgBouncer in transaction mode (the Prisma extension <c>pgbouncer=true</c>): connections are not reset on close and statements are not auto-prepared.</summary>
-    public bool PgBouncer { get; internal set; }
+    public bool PgBouncer { get; }
 
     /// <summary>Where each value came from, keyed by libpq keyword (<c>host</c>, <c>sslmode</c>, ...).</summary>
     public IReadOnlyDictionary<string, SettingSource> Sources => _sources;
@@ -260,14 +305,8 @@ public sealed class ConnectionSettings
         return builder.ToString().TrimEnd('\n');
     }
 
-    internal ConnectionSettings Clone()
-    {
-        var copy = (ConnectionSettings)MemberwiseClone();
-        copy._sources = new Dictionary<string, SettingSource>(_sources, StringComparer.Ordinal);
-        return copy;
-    }
-
-    internal void SetSource(string keyword, SettingSource source) => _sources[keyword] = source;
+    /// <summary>A builder holding these settings, to derive changed ones (the factory's effective settings).</summary>
+    internal ConnectionSettingsBuilder ToBuilder() => new(this);
 
     internal static string FormatSeconds(TimeSpan value)
         => value == Timeout.InfiniteTimeSpan ? "0" : ((long)Math.Ceiling(value.TotalSeconds)).ToString(CultureInfo.InvariantCulture);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using PgSecureConnect.Parsing;
+using PgSecureConnect.Internal;
 
 namespace PgSecureConnect.Hosting.Internal;
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PgSecureConnect.Parsing;
+using PgSecureConnect.Internal;
 
 namespace PgSecureConnect.Hosting.Internal;
 

@@ -89,7 +89,7 @@ internal sealed class PgSecureConnectHealthCheck(PgSecureConnectDatabase databas
 
         if (serving.Count == 0)
         {
-            var kind = target == TargetSessionAttributes.Any ? "server" : $"server of the kind target_session_attrs={Parsing.UrlWriter.TargetName(target)} asks for";
+            var kind = target == TargetSessionAttributes.Any ? "server" : $"server of the kind target_session_attrs={PgSecureConnect.Internal.LibpqNames.Name(target)} asks for";
             return new HealthCheckResult(HealthStatus.Unhealthy, $"No {kind} answers. {string.Join("; ", reasons)}".TrimEnd(' ', '.') + ".", data: data);
         }
 

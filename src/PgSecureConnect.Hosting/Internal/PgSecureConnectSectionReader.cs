@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using PgSecureConnect.Parsing;
+using PgSecureConnect.Internal;
 
 namespace PgSecureConnect.Hosting.Internal;
 

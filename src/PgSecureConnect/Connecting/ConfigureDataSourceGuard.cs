@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Reflection;
 using Npgsql;
+using PgSecureConnect.Internal;
 
 namespace PgSecureConnect.Connecting;
 
@@ -28,23 +29,23 @@ internal static class ConfigureDataSourceGuard
     /// <summary>The connection string properties a hook may not change, with the libpq keyword that sets each.</summary>
     private static readonly (string Property, string Keyword, Func<NpgsqlConnectionStringBuilder, object?> Read)[] Guarded =
     [
-        (nameof(NpgsqlConnectionStringBuilder.Host), "host", b => b.Host),
-        (nameof(NpgsqlConnectionStringBuilder.Port), "port", b => b.Port),
-        (nameof(NpgsqlConnectionStringBuilder.Username), "user", b => b.Username),
-        (nameof(NpgsqlConnectionStringBuilder.Password), "password", b => b.Password),
-        (nameof(NpgsqlConnectionStringBuilder.Passfile), "passfile", b => b.Passfile),
-        (nameof(NpgsqlConnectionStringBuilder.SslMode), "sslmode", b => b.SslMode),
-        (nameof(NpgsqlConnectionStringBuilder.RootCertificate), "sslrootcert", b => b.RootCertificate),
-        (nameof(NpgsqlConnectionStringBuilder.SslCertificate), "sslcert", b => b.SslCertificate),
-        (nameof(NpgsqlConnectionStringBuilder.SslKey), "sslkey", b => b.SslKey),
-        (nameof(NpgsqlConnectionStringBuilder.SslPassword), "sslpassword", b => b.SslPassword),
-        (nameof(NpgsqlConnectionStringBuilder.SslNegotiation), "sslnegotiation", b => b.SslNegotiation),
-        (nameof(NpgsqlConnectionStringBuilder.GssEncryptionMode), "gssencmode", b => b.GssEncryptionMode),
-        (nameof(NpgsqlConnectionStringBuilder.ChannelBinding), "channel_binding", b => b.ChannelBinding),
-        (nameof(NpgsqlConnectionStringBuilder.RequireAuth), "require_auth", b => b.RequireAuth),
-        (nameof(NpgsqlConnectionStringBuilder.TargetSessionAttributes), "target_session_attrs", b => b.TargetSessionAttributes),
-        (nameof(NpgsqlConnectionStringBuilder.LoadBalanceHosts), "load_balance_hosts", b => b.LoadBalanceHosts),
-        (nameof(NpgsqlConnectionStringBuilder.Options), "options", b => b.Options),
+        (nameof(NpgsqlConnectionStringBuilder.Host), LibpqKeyword.Host, b => b.Host),
+        (nameof(NpgsqlConnectionStringBuilder.Port), LibpqKeyword.Port, b => b.Port),
+        (nameof(NpgsqlConnectionStringBuilder.Username), LibpqKeyword.User, b => b.Username),
+        (nameof(NpgsqlConnectionStringBuilder.Password), LibpqKeyword.Password, b => b.Password),
+        (nameof(NpgsqlConnectionStringBuilder.Passfile), LibpqKeyword.PassFile, b => b.Passfile),
+        (nameof(NpgsqlConnectionStringBuilder.SslMode), LibpqKeyword.SslMode, b => b.SslMode),
+        (nameof(NpgsqlConnectionStringBuilder.RootCertificate), LibpqKeyword.SslRootCert, b => b.RootCertificate),
+        (nameof(NpgsqlConnectionStringBuilder.SslCertificate), LibpqKeyword.SslCert, b => b.SslCertificate),
+        (nameof(NpgsqlConnectionStringBuilder.SslKey), LibpqKeyword.SslKey, b => b.SslKey),
+        (nameof(NpgsqlConnectionStringBuilder.SslPassword), LibpqKeyword.SslPassword, b => b.SslPassword),
+        (nameof(NpgsqlConnectionStringBuilder.SslNegotiation), LibpqKeyword.SslNegotiation, b => b.SslNegotiation),
+        (nameof(NpgsqlConnectionStringBuilder.GssEncryptionMode), LibpqKeyword.GssEncMode, b => b.GssEncryptionMode),
+        (nameof(NpgsqlConnectionStringBuilder.ChannelBinding), LibpqKeyword.ChannelBinding, b => b.ChannelBinding),
+        (nameof(NpgsqlConnectionStringBuilder.RequireAuth), LibpqKeyword.RequireAuth, b => b.RequireAuth),
+        (nameof(NpgsqlConnectionStringBuilder.TargetSessionAttributes), LibpqKeyword.TargetSessionAttrs, b => b.TargetSessionAttributes),
+        (nameof(NpgsqlConnectionStringBuilder.LoadBalanceHosts), LibpqKeyword.LoadBalanceHosts, b => b.LoadBalanceHosts),
+        (nameof(NpgsqlConnectionStringBuilder.Options), LibpqKeyword.Options, b => b.Options),
     ];
 
     /// <summary>What the builder looked like before the hook ran.</summary>
@@ -55,7 +56,7 @@ internal static class ConfigureDataSourceGuard
     /// Checks what the hook changed; returns the TLS options callback it installed (to be composed with the factory's),
     /// or <see langword="null"/>. Refused changes become problems naming <c>ConfigureDataSource</c>.
     /// </summary>
-    public static Action<SslClientAuthenticationOptions>? Inspect(NpgsqlDataSourceBuilder builder, object?[] before, Action<SslClientAuthenticationOptions>? ours, Parsing.ProblemList problems)
+    public static Action<SslClientAuthenticationOptions>? Inspect(NpgsqlDataSourceBuilder builder, object?[] before, Action<SslClientAuthenticationOptions>? ours, ProblemList problems)
     {
         var source = new SettingSource(SettingSourceKind.Policy, "ConfigureDataSource", "ConnectionFactoryOptions.ConfigureDataSource");
         var changed = new List<(string Property, string Keyword)>();

@@ -33,11 +33,11 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(options.Retry, "options.Retry");
         ArgumentNullException.ThrowIfNull(options.TimeProvider, "options.TimeProvider");
 
-        Settings = EffectiveSettings.Create(parsed, options);
+        Credentials.CredentialStore? credentials = null;
+        Settings = EffectiveSettings.Create(parsed, options, credentialStatus: () => credentials?.Describe());
         var logger = options.LoggerFactory?.CreateLogger("PgSecureConnect") ?? NullLogger.Instance;
         _logger = logger;
-        _credentials = new Credentials.CredentialStore(Settings, options, logger);
-        Settings.CredentialStatus = _credentials.Describe;
+        _credentials = credentials = new Credentials.CredentialStore(Settings, options, logger);
         _drainOnCredentialChange = options.DrainConnectionsOnCredentialChange;
         DataSourceConfigurator configurator;
         try
@@ -82,11 +82,11 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
             _multiHost = new Lazy<NpgsqlMultiHostDataSource>(configurator.BuildMultiHost, LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
-        var sslMode = UrlWriter.SslModeName(Settings.SslMode!.Value);
+        var sslMode = LibpqNames.Name(Settings.SslMode!.Value);
         if (logger.IsEnabled(LogLevel.Information))
         {
-            Log.FactoryCreated(logger, string.Join(", ", Settings.Servers), sslMode, Settings.GetSource("sslmode")?.ToString() ?? "libpq default",
-                Settings.TargetSessionAttributes is { } target ? UrlWriter.TargetName(target) : "any", Settings.Servers.Count);
+            Log.FactoryCreated(logger, string.Join(", ", Settings.Servers), sslMode, Settings.GetSource(LibpqKeyword.SslMode)?.ToString() ?? "libpq default",
+                Settings.TargetSessionAttributes is { } target ? LibpqNames.Name(target) : "any", Settings.Servers.Count);
         }
 
         foreach (var warning in Settings.Warnings)

@@ -39,7 +39,7 @@ internal sealed class DataSourceConfigurator : IDisposable
         _rootCertificates = LoadRootCertificates(settings, problems);
         if (settings.SslCertificate is { } certificate && !settings.ClientCertificateDisabled && settings.SslMode != SslMode.Disable)
         {
-            _clientCertificate = ClientCertificate.Load(certificate, settings.SslKey, settings.SslPassword, settings.GetSource("sslcert"), settings.GetSource("sslkey"), problems);
+            _clientCertificate = ClientCertificate.Load(certificate, settings.SslKey, settings.SslPassword, settings.GetSource(LibpqKeyword.SslCert), settings.GetSource(LibpqKeyword.SslKey), problems);
         }
 
         _passwords = new PasswordResolver(settings, credentials);
@@ -261,7 +261,7 @@ internal sealed class DataSourceConfigurator : IDisposable
                 UnauthorizedAccessException => "cannot be read by this process",
                 _ => "holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
             };
-            problems.Add("sslrootcert", settings.GetSource("sslrootcert"),
+            problems.Add(LibpqKeyword.SslRootCert, settings.GetSource(LibpqKeyword.SslRootCert),
                 $"the root certificate file '{path}' {reason}; point sslrootcert (DB_SSLROOTCERT) at the PEM file of the CA that signed the server's certificate, or use sslrootcert=system for a public CA");
             return null;
         }

@@ -83,7 +83,7 @@ internal static class NpgsqlSettingsWriter
         builder.ClientEncoding = settings.ClientEncoding;
         if (includeTargetSessionAttributes && settings.TargetSessionAttributes is { } target)
         {
-            builder.TargetSessionAttributes = UrlWriter.TargetName(target);
+            builder.TargetSessionAttributes = Internal.LibpqNames.Name(target);
         }
 
         if (servers.Count > 1 && settings.LoadBalanceHosts == true)

@@ -250,7 +250,7 @@ internal sealed class RetryingOpen : IDisposable
         host.DataSource.Clear();
         if (owner.Logger.IsEnabled(LogLevel.Information))
         {
-            var targetName = Parsing.UrlWriter.TargetName(target);
+            var targetName = Internal.LibpqNames.Name(target);
             Log.PoolCleared(owner.Logger, host.Server.Host, host.Server.Port, $"it reported being a {SessionTargetCheck.Describe(role)} (target_session_attrs={targetName})");
             if (previous != role)
             {
@@ -269,7 +269,7 @@ internal sealed class RetryingOpen : IDisposable
         }
 
         Record(host, attempt, started, new FailureClassification(ConnectionFailureKind.WrongServerRole, ConnectionPhase.SessionCheck,
-            $"the server is a {SessionTargetCheck.Describe(role)}, not what target_session_attrs={Parsing.UrlWriter.TargetName(target)} asks for"), null);
+            $"the server is a {SessionTargetCheck.Describe(role)}, not what target_session_attrs={Internal.LibpqNames.Name(target)} asks for"), null);
         return AttemptOutcome.TryNext;
     }
 

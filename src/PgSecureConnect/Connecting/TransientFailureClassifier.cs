@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
 using Npgsql;
+using PgSecureConnect.Internal;
 
 namespace PgSecureConnect.Connecting;
 
@@ -126,7 +127,7 @@ internal static class TransientFailureClassifier
     }
 
     private static bool IsAuthenticationMethodRefusal(string message)
-        => message.Contains("require_auth", StringComparison.OrdinalIgnoreCase)
+        => message.Contains(LibpqKeyword.RequireAuth, StringComparison.OrdinalIgnoreCase)
             || message.Contains("Require Auth", StringComparison.OrdinalIgnoreCase)
             || message.Contains("authentication method", StringComparison.OrdinalIgnoreCase)
             || message.Contains("channel binding", StringComparison.OrdinalIgnoreCase);

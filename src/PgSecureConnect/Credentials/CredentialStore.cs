@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using PgSecureConnect.Diagnostics;
 using PgSecureConnect.Logging;
 using PgSecureConnect.Parsing;
+using PgSecureConnect.Internal;
 
 namespace PgSecureConnect.Credentials;
 
@@ -60,8 +61,8 @@ internal sealed class CredentialStore : IDisposable
         _time = options.TimeProvider;
         _logger = logger;
         _shared = new CredentialSnapshot(settings.Username, settings.Password, _time.GetUtcNow());
-        _userFile = settings.GetSource("user") is { Kind: SettingSourceKind.SecretFile, Location: not null } user ? user : null;
-        _passwordFile = settings.GetSource("password") is { Kind: SettingSourceKind.SecretFile, Location: not null } password ? password : null;
+        _userFile = settings.GetSource(LibpqKeyword.User) is { Kind: SettingSourceKind.SecretFile, Location: not null } user ? user : null;
+        _passwordFile = settings.GetSource(LibpqKeyword.Password) is { Kind: SettingSourceKind.SecretFile, Location: not null } password ? password : null;
         _urlFile = settings.UrlFile is { Location: not null } url ? url : null;
 
         if (_provider is not null)

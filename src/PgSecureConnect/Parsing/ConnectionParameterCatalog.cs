@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using PgSecureConnect.Internal;
 
 namespace PgSecureConnect.Parsing;
 
@@ -11,37 +12,37 @@ internal static class ConnectionParameterCatalog
 {
     private static readonly ParameterDefinition[] Definitions =
     [
-        Mapped("host", "PGHOST"),
-        Mapped("port", "PGPORT"),
-        Mapped("dbname", "PGDATABASE"),
-        Mapped("user", "PGUSER"),
-        new("password", "PGPASSWORD", ParameterSupport.Mapped, IsSecret: true),
-        Mapped("passfile", "PGPASSFILE"),
-        Mapped("channel_binding", "PGCHANNELBINDING"),
-        Mapped("require_auth", "PGREQUIREAUTH"),
-        Mapped("connect_timeout", "PGCONNECT_TIMEOUT"),
-        Mapped("client_encoding", "PGCLIENTENCODING"),
-        Mapped("options", "PGOPTIONS"),
-        Mapped("application_name", "PGAPPNAME"),
-        Mapped("fallback_application_name", null),
-        Mapped("keepalives", null),
-        Mapped("keepalives_idle", null),
-        Mapped("keepalives_interval", null),
-        Mapped("sslmode", "PGSSLMODE"),
-        Mapped("sslnegotiation", "PGSSLNEGOTIATION"),
-        Mapped("sslcompression", "PGSSLCOMPRESSION"),
-        Mapped("sslcert", "PGSSLCERT"),
-        Mapped("sslkey", "PGSSLKEY"),
-        Mapped("sslcertmode", "PGSSLCERTMODE"),
-        new("sslpassword", null, ParameterSupport.Mapped, IsSecret: true),
-        Mapped("sslrootcert", "PGSSLROOTCERT"),
-        Mapped("sslsni", "PGSSLSNI"),
-        Mapped("ssl_min_protocol_version", "PGSSLMINPROTOCOLVERSION"),
-        Mapped("ssl_max_protocol_version", "PGSSLMAXPROTOCOLVERSION"),
-        Mapped("gssencmode", "PGGSSENCMODE"),
-        Mapped("krbsrvname", "PGKRBSRVNAME"),
-        Mapped("target_session_attrs", "PGTARGETSESSIONATTRS"),
-        Mapped("load_balance_hosts", "PGLOADBALANCEHOSTS"),
+        Mapped(LibpqKeyword.Host, "PGHOST"),
+        Mapped(LibpqKeyword.Port, "PGPORT"),
+        Mapped(LibpqKeyword.DbName, "PGDATABASE"),
+        Mapped(LibpqKeyword.User, "PGUSER"),
+        new(LibpqKeyword.Password, "PGPASSWORD", ParameterSupport.Mapped, IsSecret: true),
+        Mapped(LibpqKeyword.PassFile, "PGPASSFILE"),
+        Mapped(LibpqKeyword.ChannelBinding, "PGCHANNELBINDING"),
+        Mapped(LibpqKeyword.RequireAuth, "PGREQUIREAUTH"),
+        Mapped(LibpqKeyword.ConnectTimeout, "PGCONNECT_TIMEOUT"),
+        Mapped(LibpqKeyword.ClientEncoding, "PGCLIENTENCODING"),
+        Mapped(LibpqKeyword.Options, "PGOPTIONS"),
+        Mapped(LibpqKeyword.ApplicationName, "PGAPPNAME"),
+        Mapped(LibpqKeyword.FallbackApplicationName, null),
+        Mapped(LibpqKeyword.Keepalives, null),
+        Mapped(LibpqKeyword.KeepalivesIdle, null),
+        Mapped(LibpqKeyword.KeepalivesInterval, null),
+        Mapped(LibpqKeyword.SslMode, "PGSSLMODE"),
+        Mapped(LibpqKeyword.SslNegotiation, "PGSSLNEGOTIATION"),
+        Mapped(LibpqKeyword.SslCompression, "PGSSLCOMPRESSION"),
+        Mapped(LibpqKeyword.SslCert, "PGSSLCERT"),
+        Mapped(LibpqKeyword.SslKey, "PGSSLKEY"),
+        Mapped(LibpqKeyword.SslCertMode, "PGSSLCERTMODE"),
+        new(LibpqKeyword.SslPassword, null, ParameterSupport.Mapped, IsSecret: true),
+        Mapped(LibpqKeyword.SslRootCert, "PGSSLROOTCERT"),
+        Mapped(LibpqKeyword.SslSni, "PGSSLSNI"),
+        Mapped(LibpqKeyword.SslMinProtocolVersion, "PGSSLMINPROTOCOLVERSION"),
+        Mapped(LibpqKeyword.SslMaxProtocolVersion, "PGSSLMAXPROTOCOLVERSION"),
+        Mapped(LibpqKeyword.GssEncMode, "PGGSSENCMODE"),
+        Mapped(LibpqKeyword.KrbSrvName, "PGKRBSRVNAME"),
+        Mapped(LibpqKeyword.TargetSessionAttrs, "PGTARGETSESSIONATTRS"),
+        Mapped(LibpqKeyword.LoadBalanceHosts, "PGLOADBALANCEHOSTS"),
 
         Unsupported("service", "PGSERVICE", "connection service files (pg_service.conf) are a libpq feature; put the host, port, dbname and user in the URL or variables instead"),
         Unsupported("hostaddr", "PGHOSTADDR", "Npgsql resolves host names itself; put the IP address in host instead"),
@@ -63,14 +64,14 @@ internal static class ConnectionParameterCatalog
         new("oauth_client_secret", null, ParameterSupport.NoNpgsqlEquivalent, IsSecret: true, "OAuth authentication is not supported by Npgsql; use password or a client certificate"),
         Unsupported("oauth_scope", null, "OAuth authentication is not supported by Npgsql; use password or a client certificate"),
 
-        Extension("pgbouncer"),
-        Extension("connection_limit"),
-        Extension("pool_timeout"),
-        Extension("schema"),
-        Extension("pool_min_conns"),
-        Extension("pool_max_conns"),
-        Extension("pool_max_conn_lifetime"),
-        Extension("pool_max_conn_idle_time"),
+        Extension(LibpqKeyword.PgBouncer),
+        Extension(LibpqKeyword.ConnectionLimit),
+        Extension(LibpqKeyword.PoolTimeout),
+        Extension(LibpqKeyword.Schema),
+        Extension(LibpqKeyword.PoolMinConns),
+        Extension(LibpqKeyword.PoolMaxConns),
+        Extension(LibpqKeyword.PoolMaxConnLifetime),
+        Extension(LibpqKeyword.PoolMaxConnIdleTime),
     ];
 
     private static readonly FrozenDictionary<string, ParameterDefinition> ByKeyword =
@@ -87,7 +88,7 @@ internal static class ConnectionParameterCatalog
     /// <c>requiressl</c> value into <c>sslmode=prefer</c>.
     /// </summary>
     public static (string Keyword, string Value) TranslateLegacy(string keyword, string value)
-        => keyword == "requiressl" ? ("sslmode", value.StartsWith('1') ? "require" : "prefer") : (keyword, value);
+        => keyword == "requiressl" ? (LibpqKeyword.SslMode, value.StartsWith('1') ? "require" : "prefer") : (keyword, value);
 
     public static bool IsSecret(string keyword) => TryGet(keyword, out var definition) && definition.IsSecret;
 

@@ -15,16 +15,17 @@ internal static class ConnectionSettingsMapper
     internal const int DefaultPort = 5432;
     internal const string DefaultHost = "localhost";
 
-    public static ConnectionSettings Map(ConnectionParameters parameters, ProblemList problems)
+    /// <summary>Maps <paramref name="parameters"/> into a builder; the caller builds it once <paramref name="problems"/> is known to be empty.</summary>
+    public static ConnectionSettingsBuilder Map(ConnectionParameters parameters, ProblemList problems)
     {
-        var settings = new ConnectionSettings();
+        var settings = new ConnectionSettingsBuilder();
         var context = new MapContext(parameters, problems, settings);
         context.Run();
         settings.Warnings = [.. problems.Warnings];
         return settings;
     }
 
-    private sealed class MapContext(ConnectionParameters parameters, ProblemList problems, ConnectionSettings settings)
+    private sealed class MapContext(ConnectionParameters parameters, ProblemList problems, ConnectionSettingsBuilder settings)
     {
         public void Run()
         {
@@ -47,10 +48,10 @@ internal static class ConnectionSettingsMapper
 
             MapServers();
             // libpq treats an empty dbname, user or password like an absent one (the default applies).
-            MapText("dbname", v => settings.Database = v.Length == 0 ? null : v);
-            MapText("user", v => settings.Username = v.Length == 0 ? null : v);
-            MapText("password", v => settings.Password = v.Length == 0 ? null : v);
-            MapText("passfile", v => settings.Passfile = v);
+            MapText(LibpqKeyword.DbName, v => settings.Database = v.Length == 0 ? null : v);
+            MapText(LibpqKeyword.User, v => settings.Username = v.Length == 0 ? null : v);
+            MapText(LibpqKeyword.Password, v => settings.Password = v.Length == 0 ? null : v);
+            MapText(LibpqKeyword.PassFile, v => settings.Passfile = v);
             MapSsl();
             MapAuthentication();
             MapConnection();
@@ -59,14 +60,14 @@ internal static class ConnectionSettingsMapper
 
         private void MapServers()
         {
-            var hostValue = Get("host");
-            var portValue = Get("port");
+            var hostValue = Get(LibpqKeyword.Host);
+            var portValue = Get(LibpqKeyword.Port);
             var hosts = hostValue is { } h ? h.Value.Split(',') : [string.Empty];
             var ports = portValue is { } p ? p.Value.Split(',') : [string.Empty];
 
             if (ports.Length != 1 && ports.Length != hosts.Length)
             {
-                Problem("port", $"{ports.Length} ports were given for {hosts.Length} hosts; give a single port for all hosts or exactly one port per host, in the same order");
+                Problem(LibpqKeyword.Port, $"{ports.Length} ports were given for {hosts.Length} hosts; give a single port for all hosts or exactly one port per host, in the same order");
                 ports = [string.Empty];
             }
 
@@ -83,7 +84,7 @@ internal static class ConnectionSettingsMapper
                 }
                 else if (!IsValidHost(host, out var hostError))
                 {
-                    Problem("host", hostValue!.Value.MayHoldSecret ? $"a host {hostError}" : $"'{host}' {hostError}");
+                    Problem(LibpqKeyword.Host, hostValue!.Value.MayHoldSecret ? $"a host {hostError}" : $"'{host}' {hostError}");
                     continue;
                 }
 
@@ -96,7 +97,7 @@ internal static class ConnectionSettingsMapper
                 else if (!TryParseLibpqInt(portText, out port) || port is < 1 or > 65535)
                 {
                     var shown = portValue!.Value.MayHoldSecret ? "a port" : $"port '{portText}'";
-                    Problem("port", $"{shown} is not a number between 1 and 65535");
+                    Problem(LibpqKeyword.Port, $"{shown} is not a number between 1 and 65535");
                     continue;
                 }
 
@@ -104,61 +105,32 @@ internal static class ConnectionSettingsMapper
             }
 
             settings.Servers = servers;
-            SetSourceOrDefault("host", hostValue, usedDefaultHost && hostValue is null);
-            SetSourceOrDefault("port", portValue, usedDefaultPort && portValue is null);
+            SetSourceOrDefault(LibpqKeyword.Host, hostValue, usedDefaultHost && hostValue is null);
+            SetSourceOrDefault(LibpqKeyword.Port, portValue, usedDefaultPort && portValue is null);
         }
 
         private void MapSsl()
         {
-            if (Get("sslmode") is { } mode)
-            {
-                settings.SslMode = mode.Value switch
-                {
-                    "disable" => SslMode.Disable,
-                    "allow" => SslMode.Allow,
-                    "prefer" => SslMode.Prefer,
-                    "require" => SslMode.Require,
-                    "verify-ca" => SslMode.VerifyCA,
-                    "verify-full" => SslMode.VerifyFull,
+            settings.SslMode = MapNamed(LibpqKeyword.SslMode, LibpqNames.SslModes);
 
-                    // node-postgres (pg-connection-string): encrypted, certificate not checked, which is libpq's require.
-                    "no-verify" => SslMode.Require,
-                    _ => Invalid<SslMode?>(mode, "disable, allow, prefer, require, verify-ca or verify-full"),
-                };
-                SetSource("sslmode", mode);
+            MapText(LibpqKeyword.SslRootCert, v => settings.SslRootCertificate = v, allowEmpty: false);
+            MapText(LibpqKeyword.SslCert, v => settings.SslCertificate = v, allowEmpty: false);
+            MapText(LibpqKeyword.SslKey, v => settings.SslKey = v, allowEmpty: false);
+            MapText(LibpqKeyword.SslPassword, v => settings.SslPassword = v);
+
+            settings.SslNegotiation = MapNamed(LibpqKeyword.SslNegotiation, LibpqNames.SslNegotiations);
+
+            if (Get(LibpqKeyword.SslCompression) is { } compression && !IsLibpqFalse(compression.Value))
+            {
+                Problem(LibpqKeyword.SslCompression, "TLS compression is insecure (CRIME) and not supported by .NET; remove sslcompression or set it to 0");
             }
 
-            MapText("sslrootcert", v => settings.SslRootCertificate = v, allowEmpty: false);
-            MapText("sslcert", v => settings.SslCertificate = v, allowEmpty: false);
-            MapText("sslkey", v => settings.SslKey = v, allowEmpty: false);
-            MapText("sslpassword", v => settings.SslPassword = v);
-
-            if (Get("sslnegotiation") is { } negotiation)
+            if (Get(LibpqKeyword.SslSni) is { } sni && IsLibpqFalse(sni.Value))
             {
-                settings.SslNegotiation = negotiation.Value switch
-                {
-                    "postgres" => Npgsql.SslNegotiation.Postgres,
-                    "direct" => Npgsql.SslNegotiation.Direct,
-                    _ => Invalid<SslNegotiation?>(negotiation, "postgres or direct"),
-                };
-                SetSource("sslnegotiation", negotiation);
-                if (settings.SslNegotiation == Npgsql.SslNegotiation.Direct && settings.SslMode is not (null or SslMode.Require or SslMode.VerifyCA or SslMode.VerifyFull))
-                {
-                    Problem("sslnegotiation", $"sslnegotiation=direct needs sslmode require, verify-ca or verify-full (libpq rejects weaker modes with direct negotiation); sslmode is {Format(settings.SslMode)}");
-                }
+                Problem(LibpqKeyword.SslSni, ".NET always sends the host name (SNI) in the TLS handshake; remove sslsni=0");
             }
 
-            if (Get("sslcompression") is { } compression && !IsLibpqFalse(compression.Value))
-            {
-                Problem("sslcompression", "TLS compression is insecure (CRIME) and not supported by .NET; remove sslcompression or set it to 0");
-            }
-
-            if (Get("sslsni") is { } sni && IsLibpqFalse(sni.Value))
-            {
-                Problem("sslsni", ".NET always sends the host name (SNI) in the TLS handshake; remove sslsni=0");
-            }
-
-            if (Get("sslcertmode") is { } certMode)
+            if (Get(LibpqKeyword.SslCertMode) is { } certMode)
             {
                 switch (certMode.Value)
                 {
@@ -166,10 +138,10 @@ internal static class ConnectionSettingsMapper
                         break;
                     case "disable":
                         settings.ClientCertificateDisabled = true;
-                        SetSource("sslcertmode", certMode);
+                        SetSource(LibpqKeyword.SslCertMode, certMode);
                         break;
                     case "require":
-                        Problem("sslcertmode", "Npgsql cannot insist that the server asks for the client certificate; use sslcertmode=allow (the default) and require certificates on the server (pg_hba.conf 'cert' or clientcert=verify-full)");
+                        Problem(LibpqKeyword.SslCertMode, "Npgsql cannot insist that the server asks for the client certificate; use sslcertmode=allow (the default) and require certificates on the server (pg_hba.conf 'cert' or clientcert=verify-full)");
                         break;
                     default:
                         Invalid<object?>(certMode, "disable, allow or require");
@@ -177,17 +149,17 @@ internal static class ConnectionSettingsMapper
                 }
             }
 
-            settings.SslMinProtocolVersion = MapTlsVersion("ssl_min_protocol_version");
-            settings.SslMaxProtocolVersion = MapTlsVersion("ssl_max_protocol_version");
+            settings.SslMinProtocolVersion = MapTlsVersion(LibpqKeyword.SslMinProtocolVersion);
+            settings.SslMaxProtocolVersion = MapTlsVersion(LibpqKeyword.SslMaxProtocolVersion);
             if (settings.SslMinProtocolVersion > settings.SslMaxProtocolVersion)
             {
-                Problem("ssl_max_protocol_version", "ssl_max_protocol_version is lower than ssl_min_protocol_version");
+                Problem(LibpqKeyword.SslMaxProtocolVersion, "ssl_max_protocol_version is lower than ssl_min_protocol_version");
             }
 
             if (settings.UsesSystemRootCertificates && settings.SslMode is { } explicitMode && explicitMode != SslMode.VerifyFull)
             {
                 // libpq: "weak sslmode may not be used with sslrootcert=system".
-                Problem("sslmode", $"sslrootcert=system trusts every public CA, so libpq allows it only with sslmode=verify-full; sslmode is {Format(explicitMode)}. Use sslmode=verify-full, or give the CA file in sslrootcert");
+                Problem(LibpqKeyword.SslMode, $"sslrootcert=system trusts every public CA, so libpq allows it only with sslmode=verify-full; sslmode is {LibpqNames.Name(explicitMode)}. Use sslmode=verify-full, or give the CA file in sslrootcert");
             }
         }
 
@@ -199,71 +171,46 @@ internal static class ConnectionSettingsMapper
             }
 
             SetSource(keyword, version);
-            return version.Value.ToUpperInvariant() switch
+            if (LibpqNames.TlsVersions.TryParse(version.Value, out var protocol))
             {
-                "TLSV1.2" => SslProtocols.Tls12,
-                "TLSV1.3" => SslProtocols.Tls13,
-                "TLSV1" or "TLSV1.1" => Unsupported(version, ".NET no longer supports TLS 1.0 and 1.1; use TLSv1.2 or TLSv1.3"),
-                "" => null,
-                _ => Invalid<SslProtocols?>(version, "TLSv1.2 or TLSv1.3"),
-            };
+                return protocol;
+            }
 
-            SslProtocols? Unsupported(ParameterValue value, string message)
+            if (version.Value.ToUpperInvariant() is "TLSV1" or "TLSV1.1")
             {
-                Problem(keyword, message, value);
+                Problem(keyword, ".NET no longer supports TLS 1.0 and 1.1; use TLSv1.2 or TLSv1.3", version);
                 return null;
             }
+
+            return version.Value.Length == 0 ? null : Invalid<SslProtocols?>(version, LibpqNames.TlsVersions.Expected);
         }
 
         private void MapAuthentication()
         {
-            if (Get("channel_binding") is { } binding)
-            {
-                settings.ChannelBinding = binding.Value switch
-                {
-                    "disable" => Npgsql.ChannelBinding.Disable,
-                    "prefer" => Npgsql.ChannelBinding.Prefer,
-                    "require" => Npgsql.ChannelBinding.Require,
-                    _ => Invalid<ChannelBinding?>(binding, "disable, prefer or require"),
-                };
-                SetSource("channel_binding", binding);
-                if (settings.ChannelBinding == Npgsql.ChannelBinding.Require && settings.SslMode == SslMode.Disable)
-                {
-                    Problem("channel_binding", "channel_binding=require needs TLS, but sslmode is disable");
-                }
-            }
+            settings.ChannelBinding = MapNamed(LibpqKeyword.ChannelBinding, LibpqNames.ChannelBindings);
+            SettingRules.CheckTlsCombinations(settings.SslMode, settings.SslNegotiation, settings.ChannelBinding, isEffectiveMode: false, SourceOf, problems);
 
-            if (Get("require_auth") is { } requireAuth)
+            if (Get(LibpqKeyword.RequireAuth) is { } requireAuth)
             {
                 if (RequireAuthSyntax.TryValidate(requireAuth.Value, out var error))
                 {
                     settings.RequireAuth = requireAuth.Value;
-                    SetSource("require_auth", requireAuth);
+                    SetSource(LibpqKeyword.RequireAuth, requireAuth);
                 }
                 else
                 {
-                    Problem("require_auth", error!, requireAuth);
+                    Problem(LibpqKeyword.RequireAuth, error!, requireAuth);
                 }
             }
 
-            if (Get("gssencmode") is { } gss)
-            {
-                settings.GssEncryptionMode = gss.Value switch
-                {
-                    "disable" => Npgsql.GssEncryptionMode.Disable,
-                    "prefer" => Npgsql.GssEncryptionMode.Prefer,
-                    "require" => Npgsql.GssEncryptionMode.Require,
-                    _ => Invalid<GssEncryptionMode?>(gss, "disable, prefer or require"),
-                };
-                SetSource("gssencmode", gss);
-            }
+            settings.GssEncryptionMode = MapNamed(LibpqKeyword.GssEncMode, LibpqNames.GssEncryptionModes);
 
-            MapText("krbsrvname", v => settings.KerberosServiceName = v, allowEmpty: false);
+            MapText(LibpqKeyword.KrbSrvName, v => settings.KerberosServiceName = v, allowEmpty: false);
         }
 
         private void MapConnection()
         {
-            if (Get("connect_timeout") is { } timeout)
+            if (Get(LibpqKeyword.ConnectTimeout) is { } timeout)
             {
                 if (TryParseLibpqInt(timeout.Value, out var seconds) && seconds > ConnectionLimits.MaxConnectTimeoutSeconds)
                 {
@@ -273,7 +220,7 @@ internal static class ConnectionSettingsMapper
                 {
                     // libpq: zero or negative waits forever; "the minimum allowed timeout is 2 seconds, therefore a value of 1 is interpreted as 2".
                     settings.ConnectTimeout = seconds <= 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(Math.Max(2, seconds));
-                    SetSource("connect_timeout", timeout);
+                    SetSource(LibpqKeyword.ConnectTimeout, timeout);
                 }
                 else
                 {
@@ -281,64 +228,38 @@ internal static class ConnectionSettingsMapper
                 }
             }
 
-            MapText("application_name", v => settings.ApplicationName = v);
-            if (settings.ApplicationName is null && Get("fallback_application_name") is { } fallback)
+            MapText(LibpqKeyword.ApplicationName, v => settings.ApplicationName = v);
+            if (settings.ApplicationName is null && Get(LibpqKeyword.FallbackApplicationName) is { } fallback)
             {
                 settings.ApplicationName = fallback.Value;
-                settings.SetSource("application_name", fallback.Source);
+                settings.SetSource(LibpqKeyword.ApplicationName, fallback.Source);
             }
 
-            MapText("options", v => settings.Options = v);
-            MapText("schema", v => settings.SearchPath = v, allowEmpty: false);
+            MapText(LibpqKeyword.Options, v => settings.Options = v);
+            MapText(LibpqKeyword.Schema, v => settings.SearchPath = v, allowEmpty: false);
 
-            if (Get("client_encoding") is { } encoding)
+            if (Get(LibpqKeyword.ClientEncoding) is { } encoding)
             {
                 if (encoding.Value.Replace("-", string.Empty, StringComparison.Ordinal).Replace("_", string.Empty, StringComparison.Ordinal).ToUpperInvariant() is "UTF8" or "UNICODE")
                 {
                     settings.ClientEncoding = "UTF8";
-                    SetSource("client_encoding", encoding);
+                    SetSource(LibpqKeyword.ClientEncoding, encoding);
                 }
                 else
                 {
-                    Problem("client_encoding", $"Npgsql always exchanges text with the server as UTF-8, so client_encoding '{encoding.Value}' cannot be honoured; remove it or set it to UTF8");
+                    Problem(LibpqKeyword.ClientEncoding, $"Npgsql always exchanges text with the server as UTF-8, so client_encoding '{encoding.Value}' cannot be honoured; remove it or set it to UTF8");
                 }
             }
 
-            if (Get("target_session_attrs") is { } target)
-            {
-                settings.TargetSessionAttributes = target.Value switch
-                {
-                    "any" => Npgsql.TargetSessionAttributes.Any,
-                    "read-write" => Npgsql.TargetSessionAttributes.ReadWrite,
-                    "read-only" => Npgsql.TargetSessionAttributes.ReadOnly,
-                    "primary" => Npgsql.TargetSessionAttributes.Primary,
-                    "standby" => Npgsql.TargetSessionAttributes.Standby,
-                    "prefer-standby" => Npgsql.TargetSessionAttributes.PreferStandby,
+            settings.TargetSessionAttributes = MapNamed(LibpqKeyword.TargetSessionAttrs, LibpqNames.TargetSessionAttributes);
+            settings.LoadBalanceHosts = MapNamed(LibpqKeyword.LoadBalanceHosts, LibpqNames.LoadBalanceHosts);
 
-                    // Not libpq, but Npgsql's own value, so Npgsql connection strings keep their meaning.
-                    "prefer-primary" => Npgsql.TargetSessionAttributes.PreferPrimary,
-                    _ => Invalid<TargetSessionAttributes?>(target, "any, read-write, read-only, primary, standby or prefer-standby"),
-                };
-                SetSource("target_session_attrs", target);
-            }
-
-            if (Get("load_balance_hosts") is { } balance)
-            {
-                settings.LoadBalanceHosts = balance.Value switch
-                {
-                    "disable" => false,
-                    "random" => true,
-                    _ => Invalid<bool?>(balance, "disable or random"),
-                };
-                SetSource("load_balance_hosts", balance);
-            }
-
-            if (Get("keepalives") is { } keepalives)
+            if (Get(LibpqKeyword.Keepalives) is { } keepalives)
             {
                 if (TryParseLibpqInt(keepalives.Value, out var on))
                 {
                     settings.KeepAlives = on != 0;
-                    SetSource("keepalives", keepalives);
+                    SetSource(LibpqKeyword.Keepalives, keepalives);
                 }
                 else
                 {
@@ -346,8 +267,8 @@ internal static class ConnectionSettingsMapper
                 }
             }
 
-            settings.KeepAlivesIdle = MapSeconds("keepalives_idle");
-            settings.KeepAlivesInterval = MapSeconds("keepalives_interval");
+            settings.KeepAlivesIdle = MapSeconds(LibpqKeyword.KeepalivesIdle);
+            settings.KeepAlivesInterval = MapSeconds(LibpqKeyword.KeepalivesInterval);
         }
 
         private TimeSpan? MapSeconds(string keyword)
@@ -370,16 +291,16 @@ internal static class ConnectionSettingsMapper
 
         private void MapPool()
         {
-            if (Get("pgbouncer") is { } bouncer)
+            if (Get(LibpqKeyword.PgBouncer) is { } bouncer)
             {
                 switch (bouncer.Value)
                 {
                     case "true":
                         settings.PgBouncer = true;
-                        SetSource("pgbouncer", bouncer);
+                        SetSource(LibpqKeyword.PgBouncer, bouncer);
                         break;
                     case "false":
-                        SetSource("pgbouncer", bouncer);
+                        SetSource(LibpqKeyword.PgBouncer, bouncer);
                         break;
                     default:
                         Invalid<object?>(bouncer, "true or false");
@@ -387,29 +308,26 @@ internal static class ConnectionSettingsMapper
                 }
             }
 
-            var limit = MapCount("connection_limit", minimum: 1);
-            var maxConns = MapCount("pool_max_conns", minimum: 1);
+            var limit = MapCount(LibpqKeyword.ConnectionLimit, minimum: 1);
+            var maxConns = MapCount(LibpqKeyword.PoolMaxConns, minimum: 1);
             if (limit is not null && maxConns is not null && limit != maxConns)
             {
-                Problem("pool_max_conns", $"pool_max_conns ({maxConns}) and connection_limit ({limit}) both set the maximum pool size; keep one");
+                Problem(LibpqKeyword.PoolMaxConns, $"pool_max_conns ({maxConns}) and connection_limit ({limit}) both set the maximum pool size; keep one");
             }
 
             settings.MaxPoolSize = maxConns ?? limit;
             if (maxConns is null && limit is not null)
             {
-                settings.SetSource("pool_max_conns", Get("connection_limit")!.Value.Source);
+                settings.SetSource(LibpqKeyword.PoolMaxConns, Get(LibpqKeyword.ConnectionLimit)!.Value.Source);
             }
 
-            settings.MinPoolSize = MapCount("pool_min_conns", minimum: 0);
-            if (settings.MinPoolSize > settings.MaxPoolSize)
-            {
-                Problem("pool_min_conns", $"the minimum pool size ({settings.MinPoolSize}) is larger than the maximum ({settings.MaxPoolSize})");
-            }
+            settings.MinPoolSize = MapCount(LibpqKeyword.PoolMinConns, minimum: 0);
+            SettingRules.CheckPoolSizes(settings.MinPoolSize, settings.MaxPoolSize, isEffective: false, SourceOf, problems);
 
-            settings.ConnectionLifetime = MapDuration("pool_max_conn_lifetime");
-            settings.ConnectionIdleLifetime = MapDuration("pool_max_conn_idle_time");
+            settings.ConnectionLifetime = MapDuration(LibpqKeyword.PoolMaxConnLifetime);
+            settings.ConnectionIdleLifetime = MapDuration(LibpqKeyword.PoolMaxConnIdleTime);
 
-            if (Get("pool_timeout") is { } poolTimeout)
+            if (Get(LibpqKeyword.PoolTimeout) is { } poolTimeout)
             {
                 if (DurationSyntax.TryParse(poolTimeout.Value, out var value) && value > ConnectionLimits.MaxTimerDuration)
                 {
@@ -419,7 +337,7 @@ internal static class ConnectionSettingsMapper
                 {
                     // Prisma: pool_timeout=0 disables the timeout.
                     settings.PoolTimeout = value == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : value;
-                    SetSource("pool_timeout", poolTimeout);
+                    SetSource(LibpqKeyword.PoolTimeout, poolTimeout);
                 }
                 else
                 {
@@ -517,13 +435,25 @@ internal static class ConnectionSettingsMapper
         private void Problem(string keyword, string message, ParameterValue? value = null)
             => problems.Add(keyword, value?.Source ?? Get(keyword)?.Source, message);
 
-        private static string Format(SslMode? mode) => mode switch
+        /// <summary>An enumerated keyword: its value by the libpq names, or a problem listing them.</summary>
+        private T? MapNamed<T>(string keyword, NamedValues<T> names)
+            where T : struct
         {
-            null => "not set",
-            SslMode.VerifyCA => "verify-ca",
-            SslMode.VerifyFull => "verify-full",
-            _ => mode.Value.ToString().ToLowerInvariant(),
-        };
+            if (Get(keyword) is not { } value)
+            {
+                return null;
+            }
+
+            if (names.TryParse(value.Value, out var parsed))
+            {
+                SetSource(keyword, value);
+                return parsed;
+            }
+
+            return Invalid<T?>(value, names.Expected);
+        }
+
+        private SettingSource? SourceOf(string keyword) => Get(keyword)?.Source;
     }
 
     private static bool IsWellFormedText(string value)

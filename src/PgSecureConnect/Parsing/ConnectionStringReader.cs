@@ -1,3 +1,4 @@
+using PgSecureConnect.Internal;
 namespace PgSecureConnect.Parsing;
 
 /// <summary>
@@ -13,7 +14,7 @@ internal static class ConnectionStringReader
         var parameters = Parse(text, key, origin, problems);
         var settings = ConnectionSettingsMapper.Map(parameters, problems);
         problems.ThrowIfAny();
-        return settings;
+        return settings.Build();
     }
 
     public static ConnectionParameters Parse(string text, string key, SettingSource? origin, ProblemList problems)

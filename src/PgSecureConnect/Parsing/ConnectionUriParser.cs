@@ -1,3 +1,4 @@
+using PgSecureConnect.Internal;
 namespace PgSecureConnect.Parsing;
 
 /// <summary>
@@ -104,13 +105,13 @@ internal static class ConnectionUriParser
                 {
                     // "host?user=x@y" or "host:5432?password=a@b": a query string before the first '@', which libpq
                     // reads as user name and password.
-                    Problem("user", "the URL has a query string ('?...=') before its '@', so libpq would read it as the user name and password; " +
+                    Problem(LibpqKeyword.User, "the URL has a query string ('?...=') before its '@', so libpq would read it as the user name and password; " +
                         "percent-encode '@' in query parameter values as %40");
                 }
 
                 if (userEnd > p)
                 {
-                    Store("user", p, userEnd);
+                    Store(LibpqKeyword.User, p, userEnd);
                 }
 
                 if (colon >= 0)
@@ -118,7 +119,7 @@ internal static class ConnectionUriParser
                     passwordGiven = true;
                     if (look > colon + 1)
                     {
-                        Store("password", colon + 1, look);
+                        Store(LibpqKeyword.Password, colon + 1, look);
                     }
                 }
 
@@ -141,13 +142,13 @@ internal static class ConnectionUriParser
 
                     if (p >= uri.Length)
                     {
-                        Problem("host", "an IPv6 address opened with '[' has no closing ']'");
+                        Problem(LibpqKeyword.Host, "an IPv6 address opened with '[' has no closing ']'");
                         return;
                     }
 
                     if (p == addressStart)
                     {
-                        Problem("host", "an IPv6 address in brackets may not be empty");
+                        Problem(LibpqKeyword.Host, "an IPv6 address in brackets may not be empty");
                         return;
                     }
 
@@ -155,7 +156,7 @@ internal static class ConnectionUriParser
                     p++;
                     if (p < uri.Length && uri[p] is not (':' or '/' or '?' or ','))
                     {
-                        Problem("host", $"unexpected character {Quote(p, p + 1)} after the IPv6 address ']' (expected ':', '/', '?' or ',')");
+                        Problem(LibpqKeyword.Host, $"unexpected character {Quote(p, p + 1)} after the IPv6 address ']' (expected ':', '/', '?' or ',')");
                         return;
                     }
                 }
@@ -196,18 +197,18 @@ internal static class ConnectionUriParser
             var hostEnd = p;
             if (hosts.Length > 0)
             {
-                StoreValue("host", hosts.ToString(), hostStart, hostEnd);
+                StoreValue(LibpqKeyword.Host, hosts.ToString(), hostStart, hostEnd);
             }
 
             if (ports.Length > 0)
             {
-                StoreValue("port", ports.ToString(), hostStart, hostEnd);
+                StoreValue(LibpqKeyword.Port, ports.ToString(), hostStart, hostEnd);
             }
 
             var hostSection = uri.AsSpan(hostStart, hostEnd - hostStart);
             if (hadUserInfo && hostSection.Contains('@'))
             {
-                Problem(passwordGiven ? "password" : "user",
+                Problem(passwordGiven ? LibpqKeyword.Password : LibpqKeyword.User,
                     "the URL contains more than one '@', so libpq would cut the user name or password at the first one; " +
                     "percent-encode the password (and user name): '@' is %40, ':' is %3A, '/' is %2F");
             }
@@ -224,14 +225,14 @@ internal static class ConnectionUriParser
                 {
                     // "postgresql://app:2024/Spring@db/orders": libpq reads host "app", port 2024 and database
                     // "Spring@db/orders". A password with an unencoded '/' is far likelier than a database name with '@'.
-                    Problem("password",
+                    Problem(LibpqKeyword.Password,
                         "the URL has an '@' after its first '/', so libpq would read the user name as the host, the start of the password as the port and the rest as the database name: " +
                         "probably the password contains a '/' that is not percent-encoded. Percent-encode the password ('/' is %2F, '@' is %40); a database name with '@' must be written with %40");
                 }
 
                 if (p > databaseStart)
                 {
-                    Store("dbname", databaseStart, p);
+                    Store(LibpqKeyword.DbName, databaseStart, p);
                 }
 
                 terminator = p < uri.Length ? uri[p] : '\0';
@@ -313,13 +314,13 @@ internal static class ConnectionUriParser
                     afterSecret = false;
                     if (value == "true")
                     {
-                        if (parameters.TryGet("sslmode", out var earlier) && earlier.Value is "verify-ca" or "verify-full")
+                        if (parameters.TryGet(LibpqKeyword.SslMode, out var earlier) && earlier.Value is "verify-ca" or "verify-full")
                         {
                             // libpq lets the later ssl=true win: the certificate is then no longer checked.
                             problems.Warnings.Add($"{urlKey}: ssl=true after sslmode={earlier.Value} lowers it to sslmode=require, which does not verify the server certificate (libpq reads ssl=true as sslmode=require and the later parameter wins); remove ssl=true to keep {earlier.Value}");
                         }
 
-                        parameters.Set("sslmode", "require", Source("ssl"));
+                        parameters.Set(LibpqKeyword.SslMode, "require", Source("ssl"));
                     }
                     else
                     {
@@ -354,20 +355,20 @@ internal static class ConnectionUriParser
         {
             if (PercentDecoding.TryDecode(raw, out var value, out var error))
             {
-                parameters.Set(keyword, value, Source(keyword), mayHoldSecret: keyword != "user" && Overlaps(start, end));
+                parameters.Set(keyword, value, Source(keyword), mayHoldSecret: keyword != LibpqKeyword.User && Overlaps(start, end));
             }
             else
             {
-                Problem(keyword, (keyword == "password" ? "the password " : $"the {Describe(keyword)} ") + error);
+                Problem(keyword, (keyword == LibpqKeyword.Password ? "the password " : $"the {Describe(keyword)} ") + error);
             }
         }
 
         private static string Describe(string keyword) => keyword switch
         {
-            "dbname" => "database name",
-            "user" => "user name",
-            "host" => "host list",
-            "port" => "port list",
+            LibpqKeyword.DbName => "database name",
+            LibpqKeyword.User => "user name",
+            LibpqKeyword.Host => "host list",
+            LibpqKeyword.Port => "port list",
             _ => keyword,
         };
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using PgSecureConnect.Internal;
 
 namespace PgSecureConnect.Parsing;
 

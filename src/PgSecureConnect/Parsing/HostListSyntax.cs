@@ -1,3 +1,4 @@
+using PgSecureConnect.Internal;
 namespace PgSecureConnect.Parsing;
 
 /// <summary>
@@ -9,7 +10,7 @@ internal static class HostListSyntax
 {
     public static void SplitEmbeddedPorts(ConnectionParameters parameters, ProblemList problems)
     {
-        if (!parameters.TryGet("host", out var host))
+        if (!parameters.TryGet(LibpqKeyword.Host, out var host))
         {
             return;
         }
@@ -30,13 +31,13 @@ internal static class HostListSyntax
             var tidy = string.Join(',', hosts);
             if (tidy != host.Value)
             {
-                parameters.Set("host", tidy, host.Source);
+                parameters.Set(LibpqKeyword.Host, tidy, host.Source);
             }
 
             return;
         }
 
-        parameters.TryGet("port", out var port);
+        parameters.TryGet(LibpqKeyword.Port, out var port);
         var portItems = port.Value?.Split(',') ?? [];
         if (portItems.Length > 1)
         {
@@ -46,8 +47,8 @@ internal static class HostListSyntax
         }
 
         var fallback = portItems.Length == 1 ? portItems[0] : string.Empty;
-        parameters.Set("host", string.Join(',', hosts), host.Source);
-        parameters.Set("port", string.Join(',', ports.Select(p => p ?? fallback)), host.Source);
+        parameters.Set(LibpqKeyword.Host, string.Join(',', hosts), host.Source);
+        parameters.Set(LibpqKeyword.Port, string.Join(',', ports.Select(p => p ?? fallback)), host.Source);
     }
 
     private static (string Host, string? Port) SplitItem(string item)

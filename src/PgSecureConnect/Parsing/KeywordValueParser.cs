@@ -1,3 +1,4 @@
+using PgSecureConnect.Internal;
 namespace PgSecureConnect.Parsing;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using Npgsql;
+using PgSecureConnect.Internal;
 
 namespace PgSecureConnect.Parsing;
 
@@ -14,47 +15,47 @@ internal static partial class NpgsqlConnectionStringReader
     // Npgsql keyword (lower case, without spaces) → libpq keyword.
     private static readonly Dictionary<string, string> Keywords = new(StringComparer.Ordinal)
     {
-        ["host"] = "host",
-        ["server"] = "host",
-        ["port"] = "port",
-        ["database"] = "dbname",
-        ["db"] = "dbname",
-        ["username"] = "user",
-        ["user"] = "user",
-        ["userid"] = "user",
-        ["uid"] = "user",
-        ["password"] = "password",
-        ["psw"] = "password",
-        ["pwd"] = "password",
-        ["passfile"] = "passfile",
-        ["sslmode"] = "sslmode",
-        ["rootcertificate"] = "sslrootcert",
-        ["sslcertificate"] = "sslcert",
-        ["sslkey"] = "sslkey",
-        ["sslpassword"] = "sslpassword",
-        ["sslnegotiation"] = "sslnegotiation",
-        ["channelbinding"] = "channel_binding",
-        ["requireauth"] = "require_auth",
-        ["gssencryptionmode"] = "gssencmode",
-        ["kerberosservicename"] = "krbsrvname",
-        ["krbsrvname"] = "krbsrvname",
-        ["applicationname"] = "application_name",
-        ["timeout"] = "connect_timeout",
-        ["options"] = "options",
-        ["searchpath"] = "schema",
-        ["clientencoding"] = "client_encoding",
-        ["targetsessionattributes"] = "target_session_attrs",
-        ["loadbalancehosts"] = "load_balance_hosts",
-        ["tcpkeepalive"] = "keepalives",
-        ["tcpkeepalivetime"] = "keepalives_idle",
-        ["tcpkeepaliveinterval"] = "keepalives_interval",
-        ["minimumpoolsize"] = "pool_min_conns",
-        ["minpoolsize"] = "pool_min_conns",
-        ["maximumpoolsize"] = "pool_max_conns",
-        ["maxpoolsize"] = "pool_max_conns",
-        ["connectionidlelifetime"] = "pool_max_conn_idle_time",
-        ["connectionlifetime"] = "pool_max_conn_lifetime",
-        ["loadbalancetimeout"] = "pool_max_conn_lifetime",
+        ["host"] = LibpqKeyword.Host,
+        ["server"] = LibpqKeyword.Host,
+        ["port"] = LibpqKeyword.Port,
+        ["database"] = LibpqKeyword.DbName,
+        ["db"] = LibpqKeyword.DbName,
+        ["username"] = LibpqKeyword.User,
+        ["user"] = LibpqKeyword.User,
+        ["userid"] = LibpqKeyword.User,
+        ["uid"] = LibpqKeyword.User,
+        ["password"] = LibpqKeyword.Password,
+        ["psw"] = LibpqKeyword.Password,
+        ["pwd"] = LibpqKeyword.Password,
+        ["passfile"] = LibpqKeyword.PassFile,
+        ["sslmode"] = LibpqKeyword.SslMode,
+        ["rootcertificate"] = LibpqKeyword.SslRootCert,
+        ["sslcertificate"] = LibpqKeyword.SslCert,
+        ["sslkey"] = LibpqKeyword.SslKey,
+        ["sslpassword"] = LibpqKeyword.SslPassword,
+        ["sslnegotiation"] = LibpqKeyword.SslNegotiation,
+        ["channelbinding"] = LibpqKeyword.ChannelBinding,
+        ["requireauth"] = LibpqKeyword.RequireAuth,
+        ["gssencryptionmode"] = LibpqKeyword.GssEncMode,
+        ["kerberosservicename"] = LibpqKeyword.KrbSrvName,
+        ["krbsrvname"] = LibpqKeyword.KrbSrvName,
+        ["applicationname"] = LibpqKeyword.ApplicationName,
+        ["timeout"] = LibpqKeyword.ConnectTimeout,
+        ["options"] = LibpqKeyword.Options,
+        ["searchpath"] = LibpqKeyword.Schema,
+        ["clientencoding"] = LibpqKeyword.ClientEncoding,
+        ["targetsessionattributes"] = LibpqKeyword.TargetSessionAttrs,
+        ["loadbalancehosts"] = LibpqKeyword.LoadBalanceHosts,
+        ["tcpkeepalive"] = LibpqKeyword.Keepalives,
+        ["tcpkeepalivetime"] = LibpqKeyword.KeepalivesIdle,
+        ["tcpkeepaliveinterval"] = LibpqKeyword.KeepalivesInterval,
+        ["minimumpoolsize"] = LibpqKeyword.PoolMinConns,
+        ["minpoolsize"] = LibpqKeyword.PoolMinConns,
+        ["maximumpoolsize"] = LibpqKeyword.PoolMaxConns,
+        ["maxpoolsize"] = LibpqKeyword.PoolMaxConns,
+        ["connectionidlelifetime"] = LibpqKeyword.PoolMaxConnIdleTime,
+        ["connectionlifetime"] = LibpqKeyword.PoolMaxConnLifetime,
+        ["loadbalancetimeout"] = LibpqKeyword.PoolMaxConnLifetime,
         ["persistsecurityinfo"] = string.Empty,
     };
 
@@ -131,9 +132,9 @@ internal static partial class NpgsqlConnectionStringReader
 
             var source = new SettingSource(SettingSourceKind.Url, rawKey, location);
             var converted = ToLibpqValue(keyword, value);
-            if (keyword == "host" && converted.Contains(':', StringComparison.Ordinal))
+            if (keyword == LibpqKeyword.Host && converted.Contains(':', StringComparison.Ordinal))
             {
-                parameters.Set("host", converted, source);
+                parameters.Set(LibpqKeyword.Host, converted, source);
                 HostListSyntax.SplitEmbeddedPorts(parameters, problems);
                 continue;
             }
@@ -164,13 +165,13 @@ internal static partial class NpgsqlConnectionStringReader
         var compact = value.Replace("-", string.Empty, StringComparison.Ordinal).Replace("_", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
         return keyword switch
         {
-            "sslmode" => compact switch
+            LibpqKeyword.SslMode => compact switch
             {
                 "verifyca" => "verify-ca",
                 "verifyfull" => "verify-full",
                 _ => compact,
             },
-            "target_session_attrs" => compact switch
+            LibpqKeyword.TargetSessionAttrs => compact switch
             {
                 "readwrite" => "read-write",
                 "readonly" => "read-only",
@@ -178,10 +179,10 @@ internal static partial class NpgsqlConnectionStringReader
                 "preferprimary" => "prefer-primary",
                 _ => compact,
             },
-            "channel_binding" or "gssencmode" or "sslnegotiation" => compact,
-            "load_balance_hosts" => compact is "true" or "yes" or "1" ? "random" : "disable",
-            "keepalives" => compact is "true" or "yes" or "1" ? "1" : "0",
-            "require_auth" => string.Join(',', value.Split(',').Select(m => m.Trim() switch
+            LibpqKeyword.ChannelBinding or LibpqKeyword.GssEncMode or LibpqKeyword.SslNegotiation => compact,
+            LibpqKeyword.LoadBalanceHosts => compact is "true" or "yes" or "1" ? "random" : "disable",
+            LibpqKeyword.Keepalives => compact is "true" or "yes" or "1" ? "1" : "0",
+            LibpqKeyword.RequireAuth => string.Join(',', value.Split(',').Select(m => m.Trim() switch
             {
                 var negated when negated.StartsWith('!') => "!" + RequireAuthName(negated[1..]),
                 var method => RequireAuthName(method),

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Authentication;
 using System.Text;
 using Npgsql;
+using PgSecureConnect.Internal;
 
 namespace PgSecureConnect.Parsing;
 
@@ -23,36 +24,36 @@ internal static class UrlWriter
     /// <summary>Query parameters in the order they are written, with how to render each from the settings.</summary>
     private static readonly (string Keyword, Func<ConnectionSettings, string?> Render)[] QueryParameters =
     [
-        ("sslmode", s => s.SslMode is { } mode ? SslModeName(mode) : null),
-        ("sslrootcert", s => s.SslRootCertificate),
-        ("sslcert", s => s.SslCertificate),
-        ("sslkey", s => s.SslKey),
-        ("sslcertmode", s => s.ClientCertificateDisabled ? "disable" : null),
-        ("sslpassword", s => s.SslPassword),
-        ("sslnegotiation", s => s.SslNegotiation?.ToString().ToLowerInvariant()),
-        ("ssl_min_protocol_version", s => TlsName(s.SslMinProtocolVersion)),
-        ("ssl_max_protocol_version", s => TlsName(s.SslMaxProtocolVersion)),
-        ("channel_binding", s => s.ChannelBinding?.ToString().ToLowerInvariant()),
-        ("require_auth", s => s.RequireAuth),
-        ("gssencmode", s => s.GssEncryptionMode?.ToString().ToLowerInvariant()),
-        ("krbsrvname", s => s.KerberosServiceName),
-        ("passfile", s => s.Passfile),
-        ("connect_timeout", s => s.ConnectTimeout is { } t ? ConnectionSettings.FormatSeconds(t) : null),
-        ("application_name", s => s.ApplicationName),
-        ("options", s => s.Options),
-        ("client_encoding", s => s.ClientEncoding),
-        ("target_session_attrs", s => s.TargetSessionAttributes is { } t ? TargetName(t) : null),
-        ("load_balance_hosts", s => s.LoadBalanceHosts is { } b ? (b ? "random" : "disable") : null),
-        ("keepalives", s => s.KeepAlives is { } k ? (k ? "1" : "0") : null),
-        ("keepalives_idle", s => s.KeepAlivesIdle is { } t ? ConnectionSettings.FormatSeconds(t) : null),
-        ("keepalives_interval", s => s.KeepAlivesInterval is { } t ? ConnectionSettings.FormatSeconds(t) : null),
-        ("schema", s => s.SearchPath),
-        ("pgbouncer", s => s.PgBouncer ? "true" : null),
-        ("pool_min_conns", s => s.MinPoolSize?.ToString(CultureInfo.InvariantCulture)),
-        ("pool_max_conns", s => s.MaxPoolSize?.ToString(CultureInfo.InvariantCulture)),
-        ("pool_max_conn_idle_time", s => s.ConnectionIdleLifetime is { } t ? DurationSyntax.Format(t) : null),
-        ("pool_max_conn_lifetime", s => s.ConnectionLifetime is { } t ? DurationSyntax.Format(t) : null),
-        ("pool_timeout", s => s.PoolTimeout is { } t ? (t == Timeout.InfiniteTimeSpan ? "0" : DurationSyntax.Format(t)) : null),
+        (LibpqKeyword.SslMode, s => s.SslMode is { } mode ? LibpqNames.Name(mode) : null),
+        (LibpqKeyword.SslRootCert, s => s.SslRootCertificate),
+        (LibpqKeyword.SslCert, s => s.SslCertificate),
+        (LibpqKeyword.SslKey, s => s.SslKey),
+        (LibpqKeyword.SslCertMode, s => s.ClientCertificateDisabled ? "disable" : null),
+        (LibpqKeyword.SslPassword, s => s.SslPassword),
+        (LibpqKeyword.SslNegotiation, s => s.SslNegotiation is { } n ? LibpqNames.SslNegotiations.Name(n) : null),
+        (LibpqKeyword.SslMinProtocolVersion, s => s.SslMinProtocolVersion is { } v ? LibpqNames.TlsVersions.Name(v) : null),
+        (LibpqKeyword.SslMaxProtocolVersion, s => s.SslMaxProtocolVersion is { } v ? LibpqNames.TlsVersions.Name(v) : null),
+        (LibpqKeyword.ChannelBinding, s => s.ChannelBinding is { } c ? LibpqNames.ChannelBindings.Name(c) : null),
+        (LibpqKeyword.RequireAuth, s => s.RequireAuth),
+        (LibpqKeyword.GssEncMode, s => s.GssEncryptionMode is { } g ? LibpqNames.GssEncryptionModes.Name(g) : null),
+        (LibpqKeyword.KrbSrvName, s => s.KerberosServiceName),
+        (LibpqKeyword.PassFile, s => s.Passfile),
+        (LibpqKeyword.ConnectTimeout, s => s.ConnectTimeout is { } t ? ConnectionSettings.FormatSeconds(t) : null),
+        (LibpqKeyword.ApplicationName, s => s.ApplicationName),
+        (LibpqKeyword.Options, s => s.Options),
+        (LibpqKeyword.ClientEncoding, s => s.ClientEncoding),
+        (LibpqKeyword.TargetSessionAttrs, s => s.TargetSessionAttributes is { } t ? LibpqNames.Name(t) : null),
+        (LibpqKeyword.LoadBalanceHosts, s => s.LoadBalanceHosts is { } b ? LibpqNames.LoadBalanceHosts.Name(b) : null),
+        (LibpqKeyword.Keepalives, s => s.KeepAlives is { } k ? (k ? "1" : "0") : null),
+        (LibpqKeyword.KeepalivesIdle, s => s.KeepAlivesIdle is { } t ? ConnectionSettings.FormatSeconds(t) : null),
+        (LibpqKeyword.KeepalivesInterval, s => s.KeepAlivesInterval is { } t ? ConnectionSettings.FormatSeconds(t) : null),
+        (LibpqKeyword.Schema, s => s.SearchPath),
+        (LibpqKeyword.PgBouncer, s => s.PgBouncer ? "true" : null),
+        (LibpqKeyword.PoolMinConns, s => s.MinPoolSize?.ToString(CultureInfo.InvariantCulture)),
+        (LibpqKeyword.PoolMaxConns, s => s.MaxPoolSize?.ToString(CultureInfo.InvariantCulture)),
+        (LibpqKeyword.PoolMaxConnIdleTime, s => s.ConnectionIdleLifetime is { } t ? DurationSyntax.Format(t) : null),
+        (LibpqKeyword.PoolMaxConnLifetime, s => s.ConnectionLifetime is { } t ? DurationSyntax.Format(t) : null),
+        (LibpqKeyword.PoolTimeout, s => s.PoolTimeout is { } t ? (t == Timeout.InfiniteTimeSpan ? "0" : DurationSyntax.Format(t)) : null),
     ];
 
     public static string Write(ConnectionSettings settings, PasswordStyle passwordStyle)
@@ -96,7 +97,7 @@ internal static class UrlWriter
                 continue;
             }
 
-            if (keyword == "sslpassword" && passwordStyle != PasswordStyle.Include)
+            if (keyword == LibpqKeyword.SslPassword && passwordStyle != PasswordStyle.Include)
             {
                 if (passwordStyle == PasswordStyle.Omit)
                 {
@@ -116,21 +117,21 @@ internal static class UrlWriter
     /// <summary>Every value that is set, as libpq keyword and text; secrets are included and must be masked by the caller.</summary>
     public static IEnumerable<(string Keyword, string Value)> DescribedValues(ConnectionSettings settings)
     {
-        yield return ("host", string.Join(",", settings.Servers.Select(s => s.Host)));
-        yield return ("port", string.Join(",", settings.Servers.Select(s => s.Port.ToString(CultureInfo.InvariantCulture))));
+        yield return (LibpqKeyword.Host, string.Join(",", settings.Servers.Select(s => s.Host)));
+        yield return (LibpqKeyword.Port, string.Join(",", settings.Servers.Select(s => s.Port.ToString(CultureInfo.InvariantCulture))));
         if (settings.Database is not null)
         {
-            yield return ("dbname", settings.Database);
+            yield return (LibpqKeyword.DbName, settings.Database);
         }
 
         if (settings.Username is not null)
         {
-            yield return ("user", settings.Username);
+            yield return (LibpqKeyword.User, settings.Username);
         }
 
         if (settings.Password is not null)
         {
-            yield return ("password", settings.Password);
+            yield return (LibpqKeyword.Password, settings.Password);
         }
 
         foreach (var (keyword, render) in QueryParameters)
@@ -141,27 +142,4 @@ internal static class UrlWriter
             }
         }
     }
-
-    internal static string SslModeName(SslMode mode) => mode switch
-    {
-        SslMode.VerifyCA => "verify-ca",
-        SslMode.VerifyFull => "verify-full",
-        _ => mode.ToString().ToLowerInvariant(),
-    };
-
-    internal static string TargetName(TargetSessionAttributes target) => target switch
-    {
-        TargetSessionAttributes.ReadWrite => "read-write",
-        TargetSessionAttributes.ReadOnly => "read-only",
-        TargetSessionAttributes.PreferStandby => "prefer-standby",
-        TargetSessionAttributes.PreferPrimary => "prefer-primary",
-        _ => target.ToString().ToLowerInvariant(),
-    };
-
-    private static string? TlsName(SslProtocols? protocol) => protocol switch
-    {
-        SslProtocols.Tls12 => "TLSv1.2",
-        SslProtocols.Tls13 => "TLSv1.3",
-        _ => null,
-    };
 }

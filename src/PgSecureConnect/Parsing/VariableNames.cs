@@ -1,3 +1,4 @@
+using PgSecureConnect.Internal;
 namespace PgSecureConnect.Parsing;
 
 /// <summary>
@@ -13,31 +14,31 @@ internal static class VariableNames
     /// <summary>Variable name → libpq keyword. Several names may supply one keyword (aliases).</summary>
     public static readonly IReadOnlyList<(string Name, string Keyword)> Discrete =
     [
-        ("DB_HOST", "host"),
-        ("DB_PORT", "port"),
-        ("DB_NAME", "dbname"),
-        ("DB_DATABASE", "dbname"),
-        ("DB_USER", "user"),
-        ("DB_USERNAME", "user"),
-        ("DB_PASSWORD", "password"),
-        ("DB_SSLMODE", "sslmode"),
-        ("DB_SSLROOTCERT", "sslrootcert"),
-        ("DB_SSLCERT", "sslcert"),
-        ("DB_SSLKEY", "sslkey"),
-        ("DB_SSLPASSWORD", "sslpassword"),
-        ("DB_CHANNEL_BINDING", "channel_binding"),
-        ("DB_CONNECT_TIMEOUT", "connect_timeout"),
-        ("DB_APPLICATION_NAME", "application_name"),
-        ("DB_TARGET_SESSION_ATTRS", "target_session_attrs"),
-        ("DB_LOAD_BALANCE_HOSTS", "load_balance_hosts"),
-        ("DB_OPTIONS", "options"),
-        ("DB_SCHEMA", "schema"),
-        ("DB_POOL_MIN_SIZE", "pool_min_conns"),
-        ("DB_POOL_MAX_SIZE", "pool_max_conns"),
-        ("DB_POOL_IDLE_LIFETIME", "pool_max_conn_idle_time"),
-        ("DB_POOL_MAX_LIFETIME", "pool_max_conn_lifetime"),
-        ("DB_POOL_TIMEOUT", "pool_timeout"),
-        ("DB_PGBOUNCER", "pgbouncer"),
+        ("DB_HOST", LibpqKeyword.Host),
+        ("DB_PORT", LibpqKeyword.Port),
+        ("DB_NAME", LibpqKeyword.DbName),
+        ("DB_DATABASE", LibpqKeyword.DbName),
+        ("DB_USER", LibpqKeyword.User),
+        ("DB_USERNAME", LibpqKeyword.User),
+        ("DB_PASSWORD", LibpqKeyword.Password),
+        ("DB_SSLMODE", LibpqKeyword.SslMode),
+        ("DB_SSLROOTCERT", LibpqKeyword.SslRootCert),
+        ("DB_SSLCERT", LibpqKeyword.SslCert),
+        ("DB_SSLKEY", LibpqKeyword.SslKey),
+        ("DB_SSLPASSWORD", LibpqKeyword.SslPassword),
+        ("DB_CHANNEL_BINDING", LibpqKeyword.ChannelBinding),
+        ("DB_CONNECT_TIMEOUT", LibpqKeyword.ConnectTimeout),
+        ("DB_APPLICATION_NAME", LibpqKeyword.ApplicationName),
+        ("DB_TARGET_SESSION_ATTRS", LibpqKeyword.TargetSessionAttrs),
+        ("DB_LOAD_BALANCE_HOSTS", LibpqKeyword.LoadBalanceHosts),
+        ("DB_OPTIONS", LibpqKeyword.Options),
+        ("DB_SCHEMA", LibpqKeyword.Schema),
+        ("DB_POOL_MIN_SIZE", LibpqKeyword.PoolMinConns),
+        ("DB_POOL_MAX_SIZE", LibpqKeyword.PoolMaxConns),
+        ("DB_POOL_IDLE_LIFETIME", LibpqKeyword.PoolMaxConnIdleTime),
+        ("DB_POOL_MAX_LIFETIME", LibpqKeyword.PoolMaxConnLifetime),
+        ("DB_POOL_TIMEOUT", LibpqKeyword.PoolTimeout),
+        ("DB_PGBOUNCER", LibpqKeyword.PgBouncer),
     ];
 
     /// <summary>The variables that, next to <c>DATABASE_URL</c>, would say the same thing twice.</summary>

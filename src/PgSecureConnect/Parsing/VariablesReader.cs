@@ -1,3 +1,4 @@
+using PgSecureConnect.Internal;
 namespace PgSecureConnect.Parsing;
 
 /// <summary>
@@ -106,7 +107,7 @@ internal static class VariablesReader
                 settings.UrlFile = fromFile.Source;
             }
 
-            return new VariablesReadResult(settings, url is not null);
+            return new VariablesReadResult(settings.Build(), url is not null);
         }
 
         /// <summary>
@@ -123,17 +124,17 @@ internal static class VariablesReader
             }
 
             var passfile = Path.Combine(home.Value, ".pgpass");
-            if (!parameters.TryGet("password", out _) && File.Exists(passfile))
+            if (!parameters.TryGet(LibpqKeyword.Password, out _) && File.Exists(passfile))
             {
-                parameters.SetIfMissing("passfile", passfile, new SettingSource(SettingSourceKind.Default, "passfile", "libpq default ~/.pgpass"));
+                parameters.SetIfMissing(LibpqKeyword.PassFile, passfile, new SettingSource(SettingSourceKind.Default, LibpqKeyword.PassFile, "libpq default ~/.pgpass"));
             }
 
             var certificate = Path.Combine(home.Value, ".postgresql", "postgresql.crt");
             var key = Path.Combine(home.Value, ".postgresql", "postgresql.key");
-            if (!parameters.TryGet("sslcert", out _) && File.Exists(certificate) && File.Exists(key))
+            if (!parameters.TryGet(LibpqKeyword.SslCert, out _) && File.Exists(certificate) && File.Exists(key))
             {
-                parameters.Set("sslcert", certificate, new SettingSource(SettingSourceKind.Default, "sslcert", "libpq default ~/.postgresql/postgresql.crt"));
-                parameters.SetIfMissing("sslkey", key, new SettingSource(SettingSourceKind.Default, "sslkey", "libpq default ~/.postgresql/postgresql.key"));
+                parameters.Set(LibpqKeyword.SslCert, certificate, new SettingSource(SettingSourceKind.Default, LibpqKeyword.SslCert, "libpq default ~/.postgresql/postgresql.crt"));
+                parameters.SetIfMissing(LibpqKeyword.SslKey, key, new SettingSource(SettingSourceKind.Default, LibpqKeyword.SslKey, "libpq default ~/.postgresql/postgresql.key"));
             }
         }
 

@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using PgSecureConnect.Internal;
 
 namespace PgSecureConnect.Security;
 
@@ -27,18 +28,18 @@ internal sealed class ClientCertificate : IDisposable
     public SslStreamCertificateContext Context { get; }
 
     /// <summary>Loads the certificate and key; problems are added to <paramref name="problems"/> under the keyword at fault.</summary>
-    public static ClientCertificate? Load(string certificatePath, string? keyPath, string? password, SettingSource? certificateSource, SettingSource? keySource, Parsing.ProblemList problems)
+    public static ClientCertificate? Load(string certificatePath, string? keyPath, string? password, SettingSource? certificateSource, SettingSource? keySource, ProblemList problems)
     {
         var isPkcs12 = string.Equals(Path.GetExtension(certificatePath), ".pfx", StringComparison.OrdinalIgnoreCase)
             || string.Equals(Path.GetExtension(certificatePath), ".p12", StringComparison.OrdinalIgnoreCase);
         if (!File.Exists(certificatePath))
         {
-            problems.Add("sslcert", certificateSource, $"the client certificate file '{certificatePath}' does not exist; point sslcert (DB_SSLCERT) at the PEM file of the client certificate, or remove it");
+            problems.Add(LibpqKeyword.SslCert, certificateSource, $"the client certificate file '{certificatePath}' does not exist; point sslcert (DB_SSLCERT) at the PEM file of the client certificate, or remove it");
             return null;
         }
 
         var privateKeyPath = isPkcs12 ? certificatePath : keyPath ?? Path.ChangeExtension(certificatePath, ".key");
-        var privateKeyKeyword = isPkcs12 ? "sslcert" : "sslkey";
+        var privateKeyKeyword = isPkcs12 ? LibpqKeyword.SslCert : LibpqKeyword.SslKey;
         var privateKeySource = isPkcs12 ? certificateSource : keySource;
         if (!File.Exists(privateKeyPath))
         {

@@ -1,4 +1,5 @@
 using PgSecureConnect.Parsing;
+using PgSecureConnect.Internal;
 
 namespace PgSecureConnect.Tests.Parsing;
 

@@ -1,6 +1,7 @@
 using Npgsql;
 using PgSecureConnect.Parsing;
 using PgSecureConnect.Security;
+using PgSecureConnect.Internal;
 
 namespace PgSecureConnect.Tests.Security;
 
@@ -72,10 +73,10 @@ public class SslModeResolverTests
         }
 
         var hostPart = host.StartsWith('/') ? Uri.EscapeDataString(host) : host.Contains(':') ? $"[{host}]" : host;
-        var settings = ConnectionSettings.FromUrl($"postgresql://{hostPart}/db" + (query.Count > 0 ? "?" + string.Join('&', query) : string.Empty)).Clone();
+        var settings = ConnectionSettings.FromUrl($"postgresql://{hostPart}/db" + (query.Count > 0 ? "?" + string.Join('&', query) : string.Empty));
         var problems = new ProblemList();
 
-        SslModeResolver.Resolve(settings, policy, problems);
+        var decision = SslModeResolver.Resolve(settings, policy, problems);
 
         if (expected == "error")
         {
@@ -87,7 +88,7 @@ public class SslModeResolverTests
         else
         {
             problems.HasProblems.Should().BeFalse();
-            UrlWriter.SslModeName(settings.SslMode!.Value).Should().Be(expected);
+            LibpqNames.Name(decision.Mode).Should().Be(expected);
         }
     }
 

@@ -1,4 +1,4 @@
-namespace PgSecureConnect.Parsing;
+namespace PgSecureConnect.Internal;
 
 /// <summary>Collects every configuration problem so they can be reported in one go.</summary>
 internal sealed class ProblemList
