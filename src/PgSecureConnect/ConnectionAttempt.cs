@@ -1,24 +1,33 @@
 namespace PgSecureConnect;
 
 /// <summary>One failed attempt to open a connection to one server. Holds no secret.</summary>
-/// <param name="Server">The server tried.</param>
-/// <param name="Attempt">Which pass over the server list this was, from 1.</param>
-/// <param name="Phase">The step that failed.</param>
-/// <param name="Kind">Why it failed.</param>
-/// <param name="Error">A one-line description of the error.</param>
-/// <param name="StartedAfter">When the attempt started, counted from the start of the open.</param>
-/// <param name="Duration">How long the attempt took.</param>
-/// <param name="Exception">The underlying exception, if any.</param>
-public sealed record ConnectionAttempt(
-    ServerEndpoint Server,
-    int Attempt,
-    ConnectionPhase Phase,
-    ConnectionFailureKind Kind,
-    string Error,
-    TimeSpan StartedAfter,
-    TimeSpan Duration,
-    Exception? Exception)
+/// <remarks>A record with init properties rather than a positional one, so a later version can add one without breaking callers.</remarks>
+public sealed record ConnectionAttempt
 {
+    /// <summary>The server tried.</summary>
+    public required ServerEndpoint Server { get; init; }
+
+    /// <summary>Which pass over the server list this was, from 1.</summary>
+    public required int Attempt { get; init; }
+
+    /// <summary>The step that failed.</summary>
+    public ConnectionPhase Phase { get; init; }
+
+    /// <summary>Why it failed.</summary>
+    public ConnectionFailureKind Kind { get; init; }
+
+    /// <summary>A one-line description of the error.</summary>
+    public required string Error { get; init; }
+
+    /// <summary>When the attempt started, counted from the start of the open.</summary>
+    public TimeSpan StartedAfter { get; init; }
+
+    /// <summary>How long the attempt took.</summary>
+    public TimeSpan Duration { get; init; }
+
+    /// <summary>The underlying exception, if any.</summary>
+    public Exception? Exception { get; init; }
+
     /// <summary>Whether trying again later may succeed.</summary>
     public bool IsTransient => Internal.FailureKindRules.IsTransient(Kind);
 

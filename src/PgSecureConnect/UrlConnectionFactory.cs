@@ -1,6 +1,3 @@
-using Npgsql;
-using PgSecureConnect.Connecting;
-
 namespace PgSecureConnect;
 
 /// <summary>
@@ -8,10 +5,8 @@ namespace PgSecureConnect;
 /// <c>DATABASE_URL</c>), a libpq keyword/value string, or an Npgsql connection string. Creating it reads the root
 /// certificate file, if any, but does no network I/O.
 /// </summary>
-public sealed class UrlConnectionFactory : IConnectionFactory
+public sealed class UrlConnectionFactory : PooledConnectionFactory
 {
-    private readonly ConnectionFactoryCore _core;
-
     /// <summary>Creates a factory from a URL or connection string.</summary>
     /// <param name="url">The URL, for example <c>postgresql://app:secret@db.example.com/orders?sslmode=verify-full</c>.</param>
     /// <param name="options">Policies and defaults; <see langword="null"/> for the defaults.</param>
@@ -23,31 +18,7 @@ public sealed class UrlConnectionFactory : IConnectionFactory
     }
 
     internal UrlConnectionFactory(ConnectionSettings settings, ConnectionFactoryOptions? options)
+        : base(settings, options)
     {
-        _core = new ConnectionFactoryCore(settings, options);
     }
-
-    /// <inheritdoc />
-    public ConnectionSettings Settings => _core.Settings;
-
-    /// <inheritdoc />
-    public NpgsqlDataSource DataSource => _core.DataSource;
-
-    internal ConnectionFactoryCore Core => _core;
-
-    /// <inheritdoc />
-    public ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) => _core.OpenConnectionAsync(cancellationToken);
-
-    /// <inheritdoc />
-    public NpgsqlConnection OpenConnection() => _core.OpenConnection();
-
-    /// <summary>The redacted settings (no password).</summary>
-    /// <returns>A redacted URL.</returns>
-    public override string ToString() => Settings.ToString();
-
-    /// <inheritdoc />
-    public void Dispose() => _core.Dispose();
-
-    /// <inheritdoc />
-    public ValueTask DisposeAsync() => _core.DisposeAsync();
 }

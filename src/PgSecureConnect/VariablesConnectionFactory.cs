@@ -1,6 +1,3 @@
-using Npgsql;
-using PgSecureConnect.Connecting;
-
 namespace PgSecureConnect;
 
 /// <summary>
@@ -8,10 +5,8 @@ namespace PgSecureConnect;
 /// <c>DB_NAME</c>, <c>DB_USER</c>, <c>DB_PASSWORD</c> and the other <c>DB_*</c> variables, over the libpq
 /// <c>PG*</c> variables. Creating it reads secret and root certificate files, if any, but does no network I/O.
 /// </summary>
-public sealed class VariablesConnectionFactory : IConnectionFactory
+public sealed class VariablesConnectionFactory : PooledConnectionFactory
 {
-    private readonly ConnectionFactoryCore _core;
-
     /// <summary>Creates a factory from variables such as <c>DB_HOST</c> and <c>DB_PASSWORD</c>.</summary>
     /// <param name="variables">Variable names and values.</param>
     /// <param name="options">Policies and defaults; <see langword="null"/> for the defaults.</param>
@@ -26,31 +21,7 @@ public sealed class VariablesConnectionFactory : IConnectionFactory
     }
 
     internal VariablesConnectionFactory(ConnectionSettings settings, ConnectionFactoryOptions? options)
+        : base(settings, options)
     {
-        _core = new ConnectionFactoryCore(settings, options);
     }
-
-    /// <inheritdoc />
-    public ConnectionSettings Settings => _core.Settings;
-
-    /// <inheritdoc />
-    public NpgsqlDataSource DataSource => _core.DataSource;
-
-    internal ConnectionFactoryCore Core => _core;
-
-    /// <inheritdoc />
-    public ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) => _core.OpenConnectionAsync(cancellationToken);
-
-    /// <inheritdoc />
-    public NpgsqlConnection OpenConnection() => _core.OpenConnection();
-
-    /// <summary>The redacted settings (no password).</summary>
-    /// <returns>A redacted URL.</returns>
-    public override string ToString() => Settings.ToString();
-
-    /// <inheritdoc />
-    public void Dispose() => _core.Dispose();
-
-    /// <inheritdoc />
-    public ValueTask DisposeAsync() => _core.DisposeAsync();
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
 using PgSecureConnect.Testing;
+using PgSecureConnect.Connecting;
 
 namespace PgSecureConnect.Benchmarks.Load;
 
@@ -30,7 +31,7 @@ internal static class PairedOpenScenario
         await using var factory = ConnectionFactory.FromUrl(url, factoryOptions);
         var rawConnectionString = BenchServer.RawConnectionString(factory);
         await using var raw = NpgsqlDataSource.Create(rawConnectionString);
-        var core = ((UrlConnectionFactory)factory).Core;
+        var core = ConnectionFactoryCore.Of(factory)!;
         var clock = TimeProvider.System;
 
         var rawVariant = new Variant("raw NpgsqlDataSource", () => raw.OpenConnectionAsync(), IsRaw: true);

@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Npgsql;
 using PgSecureConnect.Testing;
+using PgSecureConnect.Connecting;
 
 namespace PgSecureConnect.Benchmarks.Micro;
 
@@ -77,7 +78,7 @@ public class PooledOpenBenchmarks
     [BenchmarkCategory("1a open+close")]
     public async ValueTask Diagnostic_Core_OpenClose()
     {
-        await using var connection = await ((UrlConnectionFactory)_factory).Core.OpenConnectionAsync(default);
+        await using var connection = await ConnectionFactoryCore.Of(_factory)!.OpenConnectionAsync(default);
     }
 
     [Benchmark(Baseline = true, Description = "Raw NpgsqlDataSource (sync)")]

@@ -17,7 +17,17 @@ internal sealed class AttemptLog(string factoryName, ILogger logger, Activity? a
 
     public void Record(HostState host, int attempt, TimeSpan started, TimeSpan duration, FailureClassification classification, Exception? exception)
     {
-        _failures.Add(new ConnectionAttempt(host.Server, attempt, classification.Phase, classification.Kind, classification.Description, started, duration, exception));
+        _failures.Add(new ConnectionAttempt
+        {
+            Server = host.Server,
+            Attempt = attempt,
+            Phase = classification.Phase,
+            Kind = classification.Kind,
+            Error = classification.Description,
+            StartedAfter = started,
+            Duration = duration,
+            Exception = exception,
+        });
         OpenInstrumentation.Attempt(factoryName, host, attempt, classification.Kind, classification.Phase, duration, activity);
         Log.AttemptFailed(logger, host.Server.Host, host.Server.Port, attempt, classification.Phase, classification.Kind, (long)duration.TotalMilliseconds, classification.Description);
     }

@@ -102,6 +102,9 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
 
     public ConnectionSettings Settings { get; }
 
+    /// <summary>The core of one of this library's factories (for the hosting package, tests and benchmarks); <see langword="null"/> for any other <see cref="IConnectionFactory"/>.</summary>
+    public static ConnectionFactoryCore? Of(IConnectionFactory factory) => (factory as PooledConnectionFactory)?.Core;
+
     public NpgsqlDataSource DataSource
     {
         get

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Npgsql;
 using PgSecureConnect.IntegrationTests.Infrastructure;
 using PgSecureConnect.Testing;
+using PgSecureConnect.Connecting;
 
 namespace PgSecureConnect.IntegrationTests.Connecting;
 
@@ -43,7 +44,7 @@ public sealed class FailoverTests(TestBedFixture fixture)
         failures.Should().ContainSingle("the refused host is tried once, then skipped").Which.Should().Contain($"{refused.Host}:{refused.Port}").And.Contain("connection refused");
         var refusedMs = long.Parse(System.Text.RegularExpressions.Regex.Match(failures[0], @"after (\d+) ms").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         refusedMs.Should().BeLessThan(1000, "a refused port answers at once (target ≤ 50 ms; the benchmarks measure it)");
-        ((UrlConnectionFactory)factory).Core.Hosts[0].IsOffline.Should().BeTrue();
+        ConnectionFactoryCore.Of(factory)!.Hosts[0].IsOffline.Should().BeTrue();
     }
 
     [Fact]

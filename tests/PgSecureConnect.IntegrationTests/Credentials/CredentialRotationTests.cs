@@ -1,6 +1,7 @@
 using Npgsql;
 using PgSecureConnect.IntegrationTests.Infrastructure;
 using PgSecureConnect.Testing;
+using PgSecureConnect.Connecting;
 
 namespace PgSecureConnect.IntegrationTests.Credentials;
 
@@ -116,7 +117,7 @@ public sealed class CredentialRotationTests(TestBedFixture fixture, Xunit.Abstra
                 ["DB_PASSWORD_FILE"] = secret.PathOf("password"),
             },
             new ConnectionFactoryOptions { LoggerFactory = logs });
-        var core = ((VariablesConnectionFactory)factory).Core;
+        var core = ConnectionFactoryCore.Of(factory)!;
         using var load = new RotationLoad(factory, () => core.Hosts.Select(h => h.DataSource));
         try
         {
@@ -176,7 +177,7 @@ public sealed class CredentialRotationTests(TestBedFixture fixture, Xunit.Abstra
             await Task.Delay(25);
         }
 
-        ((VariablesConnectionFactory)fromFile).Core.Hosts[0].DataSource.Clear();
+        ConnectionFactoryCore.Of(fromFile)!.Hosts[0].DataSource.Clear();
         await using (var connection = await fromFile.OpenConnectionAsync())
         {
             (await Connect.ScalarAsync<string>(connection, "SELECT current_user")).Should().Be(role);
@@ -223,7 +224,7 @@ public sealed class CredentialRotationTests(TestBedFixture fixture, Xunit.Abstra
                 ["DB_PASSWORD_FILE"] = secret.PathOf("password"),
             },
             new ConnectionFactoryOptions { DrainConnectionsOnCredentialChange = true });
-        var core = ((VariablesConnectionFactory)factory).Core;
+        var core = ConnectionFactoryCore.Of(factory)!;
         using var load = new RotationLoad(factory, () => core.Hosts.Select(h => h.DataSource));
         try
         {
@@ -260,7 +261,7 @@ public sealed class CredentialRotationTests(TestBedFixture fixture, Xunit.Abstra
             CredentialProvider = (_, _) => new ValueTask<DatabaseCredentials>(new DatabaseCredentials { Password = tokens.Issue() }),
             CredentialRefreshInterval = TimeSpan.FromSeconds(1),
         });
-        var core = ((UrlConnectionFactory)factory).Core;
+        var core = ConnectionFactoryCore.Of(factory)!;
         using var load = new RotationLoad(factory, () => core.Hosts.Select(h => h.DataSource));
         var expiries = 0;
         try

@@ -162,7 +162,7 @@ public sealed class FailOpenAttackTests : IDisposable
         var url = $"postgresql://app:{Sentinel}@localhost,127.0.0.1/orders?sslcert={Uri.EscapeDataString(certificate)}&sslkey={Uri.EscapeDataString(key)}&sslpassword={Sentinel}";
 
         using var factory = ConnectionFactory.FromUrl(url);
-        var core = ((UrlConnectionFactory)factory).Core;
+        var core = ConnectionFactoryCore.Of(factory)!;
 
         factory.DataSource.ConnectionString.Should().NotContain(Sentinel);
         foreach (var host in core.Hosts)
