@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Configuration.EnvironmentVariables;
-using PgSecureConnect.Internal;
 using PgSecureConnect.Parsing;
 
 namespace PgSecureConnect;
@@ -50,7 +48,7 @@ public static class ConnectionFactory
     public static IConnectionFactory FromVariables(IReadOnlyDictionary<string, string?> variables, ConnectionFactoryOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(variables);
-        return Create(VariableSource.FromDictionary(variables, SettingSourceKind.Variables), options);
+        return Create(VariablesReader.Read(VariableSource.FromDictionary(variables, SettingSourceKind.Variables), options?.VariablePrefix, readFile: null), options);
     }
 
     /// <summary>
@@ -66,20 +64,7 @@ public static class ConnectionFactory
     public static IConnectionFactory FromConfiguration(IConfiguration configuration, ConnectionFactoryOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var name = options?.ConnectionStringName ?? ConnectionDefaults.ConnectionStringName;
-        var key = "ConnectionStrings:" + name;
-        var variables = VariableSource.FromConfiguration(configuration, $"the configuration (keys {key}, DATABASE_URL, DB_*)");
-        var connectionString = configuration[key];
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            return Create(variables, options);
-        }
-
-        // The connection string takes the place of DATABASE_URL: the same conflicts are refused, and DB_SSLMODE,
-        // DB_SSLROOTCERT and the other discrete settings add to it exactly as they add to DATABASE_URL.
-        var source = new SettingSource(SettingSourceKind.Configuration, key);
-        var result = VariablesReader.Read(variables, options?.VariablePrefix, readFile: null, (key, connectionString, source));
-        return new UrlConnectionFactory(result.Settings, options);
+        return Create(SettingsSources.FromConfiguration(configuration, options), options);
     }
 
     /// <summary>
@@ -87,38 +72,11 @@ public static class ConnectionFactory
     /// touch the process environment) and an explicit current directory.
     /// </summary>
     internal static IConnectionFactory FromEnvironment(ConnectionFactoryOptions? options, IReadOnlyDictionary<string, string?>? environment, string currentDirectory)
-    {
-        var explicitPath = options?.EnvFilePath;
-        var envPath = Path.GetFullPath(explicitPath ?? Path.Combine(currentDirectory, ConnectionDefaults.EnvFileName), currentDirectory);
-        var problems = new ProblemList();
-        Func<string, string?> lookupEnvironment = environment is null
-            ? Environment.GetEnvironmentVariable
-            : name => environment.GetValueOrDefault(name);
-        var dotEnv = DotEnvFile.Read(envPath, lookupEnvironment, problems);
-        if (dotEnv is null && explicitPath is not null)
-        {
-            problems.Add("EnvFilePath", new SettingSource(SettingSourceKind.Policy, "EnvFilePath", "ConnectionFactoryOptions.EnvFilePath"),
-                $"the .env file '{envPath}' does not exist; create it (copy .env.example), fix the path, or leave EnvFilePath unset to use the environment alone");
-        }
+        => Create(SettingsSources.FromEnvironment(options, environment, currentDirectory), options);
 
-        problems.ThrowIfAny();
-
-        var builder = new ConfigurationBuilder();
-        if (dotEnv is not null)
-        {
-            builder.Add(new DotEnvConfigurationProvider(envPath, dotEnv));
-        }
-
-        builder.Add(environment is null ? new EnvironmentVariablesConfigurationSource() : new EnvironmentDictionaryConfigurationProvider(environment));
-        var description = dotEnv is null ? $"the environment (no .env file at {envPath})" : $"the environment and {envPath}";
-        return Create(VariableSource.FromConfiguration(builder.Build(), description), options);
-    }
-
-    private static IConnectionFactory Create(VariableSource variables, ConnectionFactoryOptions? options)
-    {
-        var result = VariablesReader.Read(variables, options?.VariablePrefix, readFile: null);
-        return result.FromUrl
+    /// <summary>A <see cref="UrlConnectionFactory"/> for settings read from a URL, else a <see cref="VariablesConnectionFactory"/>.</summary>
+    private static IConnectionFactory Create(VariablesReadResult result, ConnectionFactoryOptions? options)
+        => result.FromUrl
             ? new UrlConnectionFactory(result.Settings, options)
             : new VariablesConnectionFactory(result.Settings, options);
-    }
 }
