@@ -25,6 +25,12 @@ public sealed record ConnectionAttempt
     /// <summary>How long the attempt took.</summary>
     public TimeSpan Duration { get; init; }
 
+    /// <summary>
+    /// Whether the attempt ran alongside another attempt of the same open: it was started because an earlier one had
+    /// not answered within <see cref="RetryPolicy.AttemptDelay"/>, or such an attempt was started while it ran.
+    /// </summary>
+    public bool Raced { get; init; }
+
     /// <summary>The underlying exception, if any.</summary>
     public Exception? Exception { get; init; }
 
@@ -33,7 +39,7 @@ public sealed record ConnectionAttempt
 
     /// <summary>One line: server, attempt, phase, time, error.</summary>
     public override string ToString()
-        => $"{Server} (attempt {Attempt}, {PhaseName(Phase)}, at {StartedAfter.TotalMilliseconds:F0} ms, took {Duration.TotalMilliseconds:F0} ms): {Error}";
+        => $"{Server} (attempt {Attempt}{(Raced ? ", raced" : string.Empty)}, {PhaseName(Phase)}, at {StartedAfter.TotalMilliseconds:F0} ms, took {Duration.TotalMilliseconds:F0} ms): {Error}";
 
     private static string PhaseName(ConnectionPhase phase) => phase switch
     {

@@ -56,6 +56,16 @@ public sealed class RetryPolicy
     /// <value>The default value is 2 seconds.</value>
     public TimeSpan CredentialRefreshGrace { get; init; } = ConnectionDefaults.CredentialRefreshGrace;
 
+    /// <summary>
+    /// How long an attempt that needs a new physical connection (TCP, TLS, authentication and the
+    /// <c>target_session_attrs</c> check) may go unanswered before the next server is tried alongside it ("Happy
+    /// Eyeballs", RFC 8305). The first attempt to complete wins; the others are cancelled and their connections closed,
+    /// and a server that merely lost a race is not marked unreachable. An attempt that fails starts the next one at once.
+    /// Applies to asynchronous opens of factories with more than one server; a pooled open never waits for it.
+    /// </summary>
+    /// <value>The default value is 250 milliseconds. <see cref="Timeout.InfiniteTimeSpan"/> turns racing off: servers are tried one after another.</value>
+    public TimeSpan AttemptDelay { get; init; } = ConnectionDefaults.AttemptDelay;
+
     /// <summary>Checks the values; returns one message per problem.</summary>
     internal IEnumerable<string> Validate()
     {
@@ -94,7 +104,12 @@ public sealed class RetryPolicy
             yield return $"Retry.CredentialRefreshGrace must not be negative; it is {CredentialRefreshGrace}.";
         }
 
-        foreach (var (name, value) in new[] { ("CredentialRefreshGrace", CredentialRefreshGrace), ("BaseDelay", BaseDelay), ("MaxDelay", MaxDelay), ("OverallTimeout", OverallTimeout), ("ConnectTimeout", ConnectTimeout), ("HostRecheckInterval", HostRecheckInterval) })
+        if (AttemptDelay <= TimeSpan.Zero && AttemptDelay != Timeout.InfiniteTimeSpan)
+        {
+            yield return $"Retry.AttemptDelay must be positive or Timeout.InfiniteTimeSpan; it is {AttemptDelay}.";
+        }
+
+        foreach (var (name, value) in new[] { ("CredentialRefreshGrace", CredentialRefreshGrace), ("AttemptDelay", AttemptDelay), ("BaseDelay", BaseDelay), ("MaxDelay", MaxDelay), ("OverallTimeout", OverallTimeout), ("ConnectTimeout", ConnectTimeout), ("HostRecheckInterval", HostRecheckInterval) })
         {
             if (value > Internal.ConnectionLimits.MaxTimerDuration)
             {

@@ -15,7 +15,7 @@ internal sealed class AttemptLog(string factoryName, ILogger logger, Activity? a
 
     public int Count => _failures.Count;
 
-    public void Record(HostState host, int attempt, TimeSpan started, TimeSpan duration, FailureClassification classification, Exception? exception)
+    public void Record(HostState host, int attempt, TimeSpan started, TimeSpan duration, FailureClassification classification, Exception? exception, bool raced = false)
     {
         _failures.Add(new ConnectionAttempt
         {
@@ -27,6 +27,7 @@ internal sealed class AttemptLog(string factoryName, ILogger logger, Activity? a
             StartedAfter = started,
             Duration = duration,
             Exception = exception,
+            Raced = raced,
         });
         OpenInstrumentation.Attempt(factoryName, host, attempt, classification.Kind, classification.Phase, duration, activity);
         Log.AttemptFailed(logger, host.Server.Host, host.Server.Port, attempt, classification.Phase, classification.Kind, (long)duration.TotalMilliseconds, classification.Description);

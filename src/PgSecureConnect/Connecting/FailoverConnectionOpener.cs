@@ -13,6 +13,14 @@ namespace PgSecureConnect.Connecting;
 /// </summary>
 internal sealed class FailoverConnectionOpener
 {
+    /// <summary>
+    /// The token source of this thread's next first attempt when racing is on. A pooled open never cancels it and
+    /// leaves it here for the next one; only an open that goes asynchronous (a new physical connection) takes it along,
+    /// so the fast path neither allocates nor links a token.
+    /// </summary>
+    [ThreadStatic]
+    private static CancellationTokenSource? t_firstAttemptSource;
+
     private readonly HostState[] _hosts;
 
     public FailoverConnectionOpener(
@@ -33,8 +41,12 @@ internal sealed class FailoverConnectionOpener
         Health = health;
         Logger = logger;
         Random = random ?? System.Random.Shared.NextDouble;
-        Order = new HostOrder(hosts, Target, settings.LoadBalanceHosts == true && hosts.Length > 1, Random);
+        Order = new HostOrder(hosts, Target, settings.LoadBalanceHosts == true && hosts.Length > 1, Random, time, retry.HostRecheckInterval);
+        Racing = hosts.Length > 1 && retry.AttemptDelay != Timeout.InfiniteTimeSpan;
     }
+
+    /// <summary>Asynchronous opens race the servers (<see cref="RetryPolicy.AttemptDelay"/>): more than one server, and racing not turned off.</summary>
+    public bool Racing { get; }
 
     public TargetSessionAttributes Target { get; }
 
@@ -69,10 +81,32 @@ internal sealed class FailoverConnectionOpener
         // async method like NpgsqlDataSource.OpenConnectionAsync reports every failure through its task). A pooled open
         // completes synchronously and, with no target_session_attrs, Npgsql's ValueTask is handed back untouched.
         var host = _hosts.Length == 1 ? _hosts[0] : Order.Preferred();
-        var pending = host.DataSource.OpenConnectionAsync(cancellationToken);
+        ValueTask<NpgsqlConnection> pending;
+        CancellationTokenSource? attemptSource = null;
+        if (Racing)
+        {
+            // The first attempt may lose a race and must then be cancellable on its own; see t_firstAttemptSource.
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled<NpgsqlConnection>(cancellationToken);
+            }
+
+            attemptSource = t_firstAttemptSource ??= new CancellationTokenSource();
+            pending = host.DataSource.OpenConnectionAsync(attemptSource.Token);
+        }
+        else
+        {
+            pending = host.DataSource.OpenConnectionAsync(cancellationToken);
+        }
+
         if (!pending.IsCompletedSuccessfully)
         {
-            return CompleteFirstAttemptAsync(host, pending, cancellationToken);
+            if (attemptSource is not null)
+            {
+                t_firstAttemptSource = null;
+            }
+
+            return CompleteFirstAttemptAsync(host, pending, attemptSource, cancellationToken);
         }
 
         if (Target == TargetSessionAttributes.Any)
@@ -88,9 +122,20 @@ internal sealed class FailoverConnectionOpener
 
     /// <summary>The first attempt did not complete synchronously (a new physical connection): await it, and only on failure or a wrong server pay for the retry loop.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<NpgsqlConnection> CompleteFirstAttemptAsync(HostState host, ValueTask<NpgsqlConnection> pending, CancellationToken cancellationToken)
+    private async ValueTask<NpgsqlConnection> CompleteFirstAttemptAsync(HostState host, ValueTask<NpgsqlConnection> pending, CancellationTokenSource? attemptSource, CancellationToken cancellationToken)
     {
         var started = Time.GetTimestamp();
+        if (attemptSource is not null)
+        {
+            if (!pending.IsCompleted)
+            {
+                // A new physical connection is under way: race it against the next servers.
+                return await OpenSlowAsync(host, new FirstAttempt(started, null, null) { Pending = pending, PendingSource = attemptSource }, async: true, cancellationToken).ConfigureAwait(false);
+            }
+
+            attemptSource.Dispose();
+        }
+
         NpgsqlConnection connection;
         try
         {

@@ -5,13 +5,21 @@ namespace PgSecureConnect.Connecting;
 /// <summary>
 /// The order in which an open tries the servers. One rule: online servers of the right kind (or not yet seen) first,
 /// online servers last seen of the wrong kind after them, unreachable servers last, since they may be back and nothing
-/// else is left. With <c>load_balance_hosts=random</c> servers of the same rank are shuffled.
+/// else is left. With <c>load_balance_hosts=random</c> servers of the same rank are shuffled. A server that lost a
+/// race (<see cref="RetryPolicy.AttemptDelay"/>) within the last <paramref name="lostRaceMemory"/> ranks with those of
+/// the wrong kind: it is not offline, but another answered sooner, so the next open does not start by waiting on it.
 /// </summary>
-internal sealed class HostOrder(HostState[] hosts, TargetSessionAttributes target, bool loadBalance, Func<double> random)
+internal sealed class HostOrder(HostState[] hosts, TargetSessionAttributes target, bool loadBalance, Func<double> random, TimeProvider time, TimeSpan lostRaceMemory)
 {
     /// <summary>The rank of a server under the rule: 0 is tried first.</summary>
     private int Rank(HostState host)
-        => host.IsOffline ? 2 : host.Role == ServerRole.Unknown || SessionTargetCheck.Satisfies(host.Role, target) ? 0 : 1;
+        => host.IsOffline ? 2
+            : RecentlyLostRace(host) ? 1
+            : host.Role == ServerRole.Unknown || SessionTargetCheck.Satisfies(host.Role, target) ? 0 : 1;
+
+    /// <summary>Reads the clock only for a server that lost a race, so the pooled fast path stays free of clock reads.</summary>
+    private bool RecentlyLostRace(HostState host)
+        => host.LostRaceAt is var at && at != 0 && time.GetElapsedTime(at) < lostRaceMemory;
 
     /// <summary>
     /// The server the first attempt of an open goes to: the first (load-balanced: from a random start) server of rank 0,

@@ -58,6 +58,26 @@ internal sealed class HostState : Diagnostics.IObservedServer
     /// <summary>The stable name of <see cref="DataSource"/> (Npgsql's <c>db.client.connection.pool.name</c>).</summary>
     public string PoolName { get; set; }
 
+    private long _lostRaceAt;
+
+    /// <summary>
+    /// When (a <see cref="TimeProvider"/> timestamp) an attempt on this server was cancelled because another server
+    /// answered first; 0 when it has not lost a race since it last answered.
+    /// </summary>
+    public long LostRaceAt => Volatile.Read(ref _lostRaceAt);
+
+    /// <summary>An attempt on the server lost a race: later opens try it after the others for a while, without marking it offline.</summary>
+    public void MarkLostRace(long timestamp) => Volatile.Write(ref _lostRaceAt, timestamp == 0 ? 1 : timestamp);
+
+    /// <summary>The server answered: it is tried in its place again.</summary>
+    public void ClearLostRace()
+    {
+        if (Volatile.Read(ref _lostRaceAt) != 0)
+        {
+            Volatile.Write(ref _lostRaceAt, 0);
+        }
+    }
+
     /// <summary>Marks the server offline; <see langword="true"/> when it was online before (the caller schedules the recheck).</summary>
     public bool TryMarkOffline() => Interlocked.Exchange(ref _offline, 1) == 0;
 

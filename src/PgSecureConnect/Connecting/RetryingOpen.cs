@@ -54,34 +54,64 @@ internal sealed class RetryingOpen : IDisposable
     public async ValueTask<NpgsqlConnection> ExecuteAsync(HostState first, FirstAttempt firstAttempt)
     {
         var retry = _owner.Retry;
-        var outcome = firstAttempt.Failure is { } failure
-            ? Fail(first, 1, TimeSpan.Zero, failure)
-            : await AcceptAsync(first, 1, TimeSpan.Zero, firstAttempt.Connection!).ConfigureAwait(false);
+        var racing = _async && _owner.Racing;
+        AttemptOutcome outcome;
+        if (firstAttempt.Pending is { } pending)
+        {
+            // The first pass is a race that the fast path's attempt has already entered.
+            var adopted = RacingAttempt.Adopt(first, _limits.NextAttemptLimit() ?? TimeSpan.Zero, firstAttempt.PendingSource!, racer => RunAttemptAsync(racer, pending), _limits.Overall.Token);
+            outcome = await RaceAsync(1, _owner.Order.Candidates(first), adopted).ConfigureAwait(false);
+        }
+        else
+        {
+            outcome = firstAttempt.Failure is { } failure
+                ? Fail(first, 1, TimeSpan.Zero, failure)
+                : await AcceptAsync(first, 1, TimeSpan.Zero, firstAttempt.Connection!).ConfigureAwait(false);
+        }
+
         if (outcome.Connection is { } done)
         {
             return done;
         }
 
         var stop = outcome.StopReason;
+        var firstPassDone = firstAttempt.Pending is not null;
         for (var attempt = 1; stop is null; attempt++)
         {
-            foreach (var host in _owner.Order.Candidates(attempt == 1 ? first : null))
+            if (attempt > 1 || !firstPassDone)
             {
-                if (_limits.DeadlinePassed)
+                var candidates = _owner.Order.Candidates(attempt == 1 ? first : null);
+                if (racing)
                 {
-                    stop = _limits.DeadlineReason;
-                    break;
-                }
+                    outcome = await RaceAsync(attempt, candidates, inFlight: null).ConfigureAwait(false);
+                    if (outcome.Connection is { } connection)
+                    {
+                        return connection;
+                    }
 
-                outcome = await TryHostAsync(host, attempt).ConfigureAwait(false);
-                if (outcome.Connection is { } connection)
-                {
-                    return connection;
+                    stop = outcome.StopReason;
                 }
-
-                if ((stop = outcome.StopReason) is not null)
+                else
                 {
-                    break;
+                    foreach (var host in candidates)
+                    {
+                        if (_limits.DeadlinePassed)
+                        {
+                            stop = _limits.DeadlineReason;
+                            break;
+                        }
+
+                        outcome = await TryHostAsync(host, attempt).ConfigureAwait(false);
+                        if (outcome.Connection is { } connection)
+                        {
+                            return connection;
+                        }
+
+                        if ((stop = outcome.StopReason) is not null)
+                        {
+                            break;
+                        }
+                    }
                 }
             }
 
@@ -105,6 +135,226 @@ internal sealed class RetryingOpen : IDisposable
         }
 
         throw _log.GiveUp(stop, _limits.Elapsed);
+    }
+
+    /// <summary>
+    /// One pass over <paramref name="candidates"/> as a race (RFC 8305): the next server starts when every attempt under
+    /// way has gone <see cref="RetryPolicy.AttemptDelay"/> without completing, or at once when one fails. The first
+    /// attempt to complete and pass the session check wins; the others are cancelled and their connections closed.
+    /// </summary>
+    private async ValueTask<AttemptOutcome> RaceAsync(int attempt, List<HostState> candidates, RacingAttempt? inFlight)
+    {
+        var delay = _owner.Retry.AttemptDelay;
+        var running = new List<RacingAttempt>(candidates.Count + 1);
+        if (inFlight is not null)
+        {
+            running.Add(inFlight);
+        }
+
+        var next = 0;
+        var won = false;
+        using var delays = CancellationTokenSource.CreateLinkedTokenSource(_limits.Overall.Token);
+        Task? timer = null;
+        try
+        {
+            while (true)
+            {
+                if (running.Count == 0)
+                {
+                    if (_limits.DeadlinePassed)
+                    {
+                        return AttemptOutcome.Stop(_limits.DeadlineReason);
+                    }
+
+                    if (await StartNextAsync(raced: false).ConfigureAwait(false) is { } failedToStart)
+                    {
+                        return failedToStart;
+                    }
+
+                    if (running.Count == 0)
+                    {
+                        return AttemptOutcome.TryNext;
+                    }
+
+                    continue;
+                }
+
+                if (timer is null && next < candidates.Count && !_limits.DeadlinePassed)
+                {
+                    timer = Task.Delay(delay, _owner.Time, delays.Token);
+                }
+
+                var completed = await Task.WhenAny(timer is null ? running.Select(r => r.Completion) : running.Select(r => (Task)r.Completion).Append(timer)).ConfigureAwait(false);
+                if (completed == timer)
+                {
+                    timer = null;
+                    if (_limits.DeadlinePassed)
+                    {
+                        continue;
+                    }
+
+                    var waitingOn = running[0];
+                    if (await StartNextAsync(raced: true).ConfigureAwait(false) is { } failedToStart)
+                    {
+                        return failedToStart;
+                    }
+
+                    if (_owner.Logger.IsEnabled(LogLevel.Information) && running.Count > 1)
+                    {
+                        var started = running[^1];
+                        Log.AttemptRaced(_owner.Logger, waitingOn.Host.Server.Host, waitingOn.Host.Server.Port, (long)delay.TotalMilliseconds, attempt, started.Host.Server.Host, started.Host.Server.Port);
+                    }
+
+                    continue;
+                }
+
+                var racer = running.Find(r => r.Completion == completed)!;
+                running.Remove(racer);
+                var outcome = await JudgeAsync(racer).ConfigureAwait(false);
+                if (outcome.Connection is not null)
+                {
+                    won = true;
+                    if ((racer.Raced || running.Count > 0) && _owner.Logger.IsEnabled(LogLevel.Information))
+                    {
+                        Log.RaceWon(_owner.Logger, racer.Host.Server.Host, racer.Host.Server.Port, (long)_limits.Elapsed.TotalMilliseconds,
+                            running.Count == 0 ? "no other server" : string.Join(", ", running.Select(r => r.Host.Server)));
+                    }
+
+                    return outcome;
+                }
+
+                if (outcome.StopReason is not null)
+                {
+                    return outcome;
+                }
+
+                if (next < candidates.Count && !_limits.DeadlinePassed)
+                {
+                    // A failed attempt hands over at once rather than after the delay (RFC 8305, section 5).
+                    timer = null;
+                    if (await StartNextAsync(raced: running.Count > 0).ConfigureAwait(false) is { } failedToStart)
+                    {
+                        return failedToStart;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            delays.Cancel();
+            foreach (var loser in running)
+            {
+                if (won)
+                {
+                    // It merely lost: not unreachable, only tried after the others for a while (HostOrder).
+                    loser.Host.MarkLostRace(_owner.Time.GetTimestamp());
+                }
+
+                loser.Abandon();
+            }
+        }
+
+        // Starts the next candidate there is time for; an outcome only when refreshing credentials failed.
+        async ValueTask<AttemptOutcome?> StartNextAsync(bool raced)
+        {
+            while (next < candidates.Count)
+            {
+                var host = candidates[next++];
+                if (_credentialRefusedAt is not null && _owner.Credentials is { } credentials)
+                {
+                    try
+                    {
+                        await credentials.RefreshAsync(host.Server, _async, _limits.Overall.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is Credentials.CredentialProviderException)
+                    {
+                        var failed = Fail(host, attempt, _limits.Elapsed, e);
+                        if (failed.StopReason is not null)
+                        {
+                            return failed;
+                        }
+
+                        continue;
+                    }
+                }
+
+                if (_limits.NextAttemptLimit() is not { } limit)
+                {
+                    return null;
+                }
+
+                var racer = RacingAttempt.Start(host, attempt, _limits.Elapsed, limit, r => RunAttemptAsync(r, pending: null), _limits.Overall.Token);
+                if (raced)
+                {
+                    racer.Raced = true;
+                    foreach (var other in running)
+                    {
+                        other.Raced = true;
+                    }
+                }
+
+                running.Add(racer);
+                return null;
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>One racing attempt: the open under its own token and, for <c>target_session_attrs</c> on servers that do not report their role, the query.</summary>
+    private async Task<NpgsqlConnection> RunAttemptAsync(RacingAttempt racer, ValueTask<NpgsqlConnection>? pending)
+    {
+        var token = racer.Token;
+        var connection = await BoundedOpen.WaitAsync(pending ?? racer.Host.DataSource.OpenConnectionAsync(token), token).ConfigureAwait(false);
+        if (_owner.Target != TargetSessionAttributes.Any && SessionTargetCheck.ReportedRole(connection) is null)
+        {
+            try
+            {
+                racer.QueriedRole = await SessionTargetCheck.QueryRoleAsync(connection, async: true, token).ConfigureAwait(false);
+            }
+            catch
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        return connection;
+    }
+
+    /// <summary>An attempt of a race completed: the same decisions as <see cref="TryHostAsync"/> takes.</summary>
+    private async ValueTask<AttemptOutcome> JudgeAsync(RacingAttempt racer)
+    {
+        NpgsqlConnection connection;
+        try
+        {
+            connection = await racer.Completion.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_callerToken.IsCancellationRequested)
+        {
+            racer.Complete();
+            throw new OperationCanceledException(_callerToken);
+        }
+        catch (Exception e)
+        {
+            racer.Complete();
+            if (e is OperationCanceledException && _limits.DeadlinePassed)
+            {
+                if (_log.Count == 0)
+                {
+                    Record(racer.Host, racer.Attempt, racer.Started, new FailureClassification(ConnectionFailureKind.Timeout, ConnectionPhase.Connect, "the overall timeout ran out during this attempt"), e, racer.Raced);
+                }
+
+                return AttemptOutcome.TryNext;
+            }
+
+            return Fail(racer.Host, racer.Attempt, racer.Started, e is OperationCanceledException
+                ? new TimeoutException($"no answer within the connect timeout of {racer.Limit.TotalSeconds:F1} s", e)
+                : e, racer.Raced);
+        }
+
+        racer.Complete();
+        return await AcceptAsync(racer.Host, racer.Attempt, racer.Started, connection, racer.QueriedRole, racer.Raced).ConfigureAwait(false);
     }
 
     public void Dispose()
@@ -216,10 +466,11 @@ internal sealed class RetryingOpen : IDisposable
     }
 
     /// <summary>Checks the kind of server: the connection when it is wanted, else the record of why not.</summary>
-    private async ValueTask<AttemptOutcome> AcceptAsync(HostState host, int attempt, TimeSpan started, NpgsqlConnection connection)
+    private async ValueTask<AttemptOutcome> AcceptAsync(HostState host, int attempt, TimeSpan started, NpgsqlConnection connection, ServerRole? knownRole = null, bool raced = false)
     {
         var owner = _owner;
         owner.Health.ReportReachable(host);
+        host.ClearLostRace();
         var target = owner.Target;
         if (target == TargetSessionAttributes.Any)
         {
@@ -229,12 +480,12 @@ internal sealed class RetryingOpen : IDisposable
         ServerRole role;
         try
         {
-            role = SessionTargetCheck.ReportedRole(connection) ?? await SessionTargetCheck.QueryRoleAsync(connection, _async, _limits.Overall.Token).ConfigureAwait(false);
+            role = knownRole ?? SessionTargetCheck.ReportedRole(connection) ?? await SessionTargetCheck.QueryRoleAsync(connection, _async, _limits.Overall.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (!_callerToken.IsCancellationRequested)
         {
             await DisposeAsync(connection).ConfigureAwait(false);
-            return Fail(host, attempt, started, e);
+            return Fail(host, attempt, started, e, raced);
         }
 
         var previous = host.Role;
@@ -269,12 +520,12 @@ internal sealed class RetryingOpen : IDisposable
         }
 
         Record(host, attempt, started, new FailureClassification(ConnectionFailureKind.WrongServerRole, ConnectionPhase.SessionCheck,
-            $"the server is a {SessionTargetCheck.Describe(role)}, not what target_session_attrs={Internal.LibpqNames.Name(target)} asks for"), null);
+            $"the server is a {SessionTargetCheck.Describe(role)}, not what target_session_attrs={Internal.LibpqNames.Name(target)} asks for"), null, raced);
         return AttemptOutcome.TryNext;
     }
 
     /// <summary>Records a failed attempt and decides: try the next server, or stop the open (with the reason).</summary>
-    private AttemptOutcome Fail(HostState host, int attempt, TimeSpan started, Exception exception)
+    private AttemptOutcome Fail(HostState host, int attempt, TimeSpan started, Exception exception, bool raced = false)
     {
         var classification = TransientFailureClassifier.Classify(exception);
         if (classification.Kind == ConnectionFailureKind.Certificate && TransientFailureClassifier.RejectedByValidationCallback(exception) && host.TakeCertificateRejection() is { } why)
@@ -282,7 +533,7 @@ internal sealed class RetryingOpen : IDisposable
             classification = classification with { Description = why };
         }
 
-        Record(host, attempt, started, classification, exception);
+        Record(host, attempt, started, classification, exception, raced);
         if (classification.HostDown)
         {
             _owner.Health.ReportUnreachable(host, classification.Kind);
@@ -308,8 +559,8 @@ internal sealed class RetryingOpen : IDisposable
         return classification.IsTransient ? AttemptOutcome.TryNext : AttemptOutcome.Stop(AttemptLog.NotRetriedReason(classification.Kind));
     }
 
-    private void Record(HostState host, int attempt, TimeSpan started, FailureClassification classification, Exception? exception)
-        => _log.Record(host, attempt, started, _limits.Elapsed - started, classification, exception);
+    private void Record(HostState host, int attempt, TimeSpan started, FailureClassification classification, Exception? exception, bool raced = false)
+        => _log.Record(host, attempt, started, _limits.Elapsed - started, classification, exception, raced);
 
     private AttemptOutcome Succeeded(HostState host, NpgsqlConnection connection)
     {
@@ -347,5 +598,12 @@ internal sealed class RetryingOpen : IDisposable
     }
 }
 
-/// <summary>What became of the fast path's attempt: it threw, or it found the wrong kind of server.</summary>
-internal readonly record struct FirstAttempt(long StartedAt, Exception? Failure, NpgsqlConnection? Connection);
+/// <summary>What became of the fast path's attempt: it threw, it found the wrong kind of server, or (racing) it is still under way.</summary>
+internal readonly record struct FirstAttempt(long StartedAt, Exception? Failure, NpgsqlConnection? Connection)
+{
+    /// <summary>The open still under way, when the first attempt is handed to a race.</summary>
+    public ValueTask<NpgsqlConnection>? Pending { get; init; }
+
+    /// <summary>The token source <see cref="Pending"/> was started with, now owned by the race.</summary>
+    public CancellationTokenSource? PendingSource { get; init; }
+}

@@ -11,6 +11,7 @@ internal static class ConnectionDefaults
     public static readonly TimeSpan HostRecheckInterval = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan CredentialRefreshInterval = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan CredentialRefreshGrace = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan AttemptDelay = TimeSpan.FromMilliseconds(250);
     public const string ConnectionStringName = "Default";
     public const string EnvFileName = ".env";
 }

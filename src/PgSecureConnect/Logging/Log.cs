@@ -40,6 +40,14 @@ internal static partial class Log
         Message = "{Host}:{Port} is a {Role}, which does not satisfy target_session_attrs={Target}; trying elsewhere")]
     public static partial void WrongServerRole(ILogger logger, string host, int port, string role, string target);
 
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Information,
+        Message = "No answer from {Host}:{Port} within {DelayMs} ms (attempt {Attempt}); racing {NextHost}:{NextPort} alongside it")]
+    public static partial void AttemptRaced(ILogger logger, string host, int port, long delayMs, int attempt, string nextHost, int nextPort);
+
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Information,
+        Message = "{Host}:{Port} won the race after {ElapsedMs} ms; cancelled the attempt(s) still under way on {Losers}")]
+    public static partial void RaceWon(ILogger logger, string host, int port, long elapsedMs, string losers);
+
     [LoggerMessage(EventId = 1200, Level = LogLevel.Warning,
         Message = "{Host}:{Port} is unreachable ({Kind}); skipping it for {RecheckSeconds} s until a background check reaches it again")]
     public static partial void HostMarkedOffline(ILogger logger, string host, int port, ConnectionFailureKind kind, double recheckSeconds);

@@ -1,0 +1,122 @@
+using Npgsql;
+
+namespace PgSecureConnect.Connecting;
+
+/// <summary>
+/// One attempt of a race (<see cref="RetryPolicy.AttemptDelay"/>, RFC 8305): an open on one server under its own
+/// token, so the attempt can be cancelled when another server answers first. <see cref="RetryingOpen"/> runs the race
+/// and judges each attempt that completes; the attempts still under way when it ends are <see cref="Abandon"/>ed.
+/// </summary>
+internal sealed class RacingAttempt
+{
+    private readonly CancellationTokenSource _cancel;
+    private CancellationTokenRegistration _linked;
+
+    private RacingAttempt(HostState host, int attempt, TimeSpan started, TimeSpan limit, CancellationTokenSource cancel)
+    {
+        Host = host;
+        Attempt = attempt;
+        Started = started;
+        Limit = limit;
+        _cancel = cancel;
+    }
+
+    public HostState Host { get; }
+
+    /// <summary>Which pass over the server list, from 1.</summary>
+    public int Attempt { get; }
+
+    /// <summary>When it started, counted from the start of the open.</summary>
+    public TimeSpan Started { get; }
+
+    /// <summary>Its own limit: the connect timeout, cut to what was left of the overall one.</summary>
+    public TimeSpan Limit { get; }
+
+    /// <summary>It ran alongside another attempt of the same open.</summary>
+    public bool Raced { get; set; }
+
+    /// <summary>The role of the server, when the attempt had to ask for it (servers before PostgreSQL 14).</summary>
+    public ServerRole? QueriedRole { get; set; }
+
+    /// <summary>The open (and, for <c>target_session_attrs</c> on old servers, the role query); set once by its creator.</summary>
+    public Task<NpgsqlConnection> Completion { get; private set; } = null!;
+
+    public CancellationToken Token => _cancel.Token;
+
+    /// <summary>An attempt that starts now, cancelled after <paramref name="limit"/> or with <paramref name="overall"/>.</summary>
+    public static RacingAttempt Start(HostState host, int attempt, TimeSpan started, TimeSpan limit, Func<RacingAttempt, Task<NpgsqlConnection>> run, CancellationToken overall)
+    {
+        var racer = new RacingAttempt(host, attempt, started, limit, AttemptTimeLimits.CreateTimeoutSource(limit, overall));
+        racer.Completion = run(racer);
+        return racer;
+    }
+
+    /// <summary>
+    /// The fast path's first attempt, already under way with <paramref name="cancel"/>'s token (not linked to anything
+    /// yet: linking it on the fast path would cost every pooled open).
+    /// </summary>
+    public static RacingAttempt Adopt(HostState host, TimeSpan limit, CancellationTokenSource cancel, Func<RacingAttempt, Task<NpgsqlConnection>> run, CancellationToken overall)
+    {
+        var racer = new RacingAttempt(host, 1, TimeSpan.Zero, limit, cancel);
+        racer._linked = overall.UnsafeRegister(static state => ((RacingAttempt)state!).Cancel(), racer);
+        if (limit != Timeout.InfiniteTimeSpan)
+        {
+            cancel.CancelAfter(limit);
+        }
+
+        racer.Completion = run(racer);
+        return racer;
+    }
+
+    /// <summary>The attempt was judged: release its token source without cancelling anything.</summary>
+    public void Complete()
+    {
+        _linked.Dispose();
+        _cancel.Dispose();
+    }
+
+    /// <summary>
+    /// The race ended without this attempt: cancel it (Npgsql closes the socket of an open it can still stop) and close
+    /// whatever connection it completes with anyway. A connection that did open fully is disposed, which returns it to
+    /// its pool idle and healthy; a half-open one never reaches the pool.
+    /// </summary>
+    public void Abandon()
+    {
+        _linked.Dispose();
+        Cancel();
+        _ = Completion.ContinueWith(
+            static (task, state) =>
+            {
+                if (task.IsCompletedSuccessfully)
+                {
+                    task.Result.Dispose();
+                }
+                else
+                {
+                    _ = task.Exception;
+                }
+
+                ((CancellationTokenSource)state!).Dispose();
+            },
+            _cancel,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    private void Cancel()
+    {
+        try
+        {
+            _cancel.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Judged and released already.
+        }
+        catch (AggregateException)
+        {
+            // A callback registered by Npgsql failed while stopping the open; the open reports its own outcome.
+        }
+    }
+}
