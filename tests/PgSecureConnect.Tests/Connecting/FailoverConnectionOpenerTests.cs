@@ -97,6 +97,99 @@ public sealed class FailoverConnectionOpenerTests : IDisposable
             "- Retry.HostRecheckInterval must be positive; it is 00:00:00. (Parameter 'options')");
     }
 
+    [Fact]
+    public void Attempt_delay_must_be_positive_or_infinite()
+    {
+        new RetryPolicy().AttemptDelay.Should().Be(TimeSpan.FromMilliseconds(250));
+        new RetryPolicy { AttemptDelay = Timeout.InfiniteTimeSpan }.Validate().Should().BeEmpty();
+
+        new RetryPolicy { AttemptDelay = TimeSpan.Zero }.Validate().Should().Equal("Retry.AttemptDelay must be positive or Timeout.InfiniteTimeSpan; it is 00:00:00.");
+        new RetryPolicy { AttemptDelay = TimeSpan.FromMilliseconds(-5) }.Validate().Should().Equal("Retry.AttemptDelay must be positive or Timeout.InfiniteTimeSpan; it is -00:00:00.0050000.");
+        new RetryPolicy { AttemptDelay = TimeSpan.FromDays(100) }.Validate().Should().ContainSingle().Which.Should().StartWith("Retry.AttemptDelay must be at most ");
+    }
+
+    [Fact]
+    public async Task A_race_starts_the_next_server_after_the_attempt_delay_and_cancels_every_attempt_at_the_deadline()
+    {
+        // Two listeners that accept TCP and never answer. Npgsql honours an open's token only while TCP connects and during
+        // the TLS handshake (its connector is still "Connecting" while it waits for the server's first answer), so these
+        // cancelled attempts end at Npgsql's own Timeout (5 s, real time): then the accepted side reads end of stream.
+        using var first = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var second = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        first.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        second.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        first.Listen();
+        second.Listen();
+        var retry = new RetryPolicy { MaxAttempts = 1, ConnectTimeout = TimeSpan.FromMinutes(1), OverallTimeout = TimeSpan.FromSeconds(5) };
+        var opener = CreateOpener(retry, random: 0, ports: [((IPEndPoint)first.LocalEndPoint!).Port, ((IPEndPoint)second.LocalEndPoint!).Port]);
+
+        var open = opener.OpenAsync(CancellationToken.None).AsTask();
+        using var firstAccepted = await first.AcceptAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        await WaitForAsync(() => _time.PendingTimers >= 2, "the deadline and the attempt delay");
+        var secondAccept = second.AcceptAsync();
+        await Task.Delay(100);
+        secondAccept.IsCompleted.Should().BeFalse("the second server waits for the attempt delay, on the (fake) clock");
+
+        _time.Advance(TimeSpan.FromMilliseconds(250));
+        using var secondAccepted = await secondAccept.WaitAsync(TimeSpan.FromSeconds(20));
+        open.IsCompleted.Should().BeFalse();
+
+        _time.Advance(TimeSpan.FromSeconds(5));
+        var failure = await Assert.ThrowsAsync<ConnectionFailedException>(() => open.WaitAsync(TimeSpan.FromSeconds(20)));
+        failure.Kind.Should().Be(ConnectionFailureKind.Timeout);
+        failure.Attempts.Should().ContainSingle().Which.Raced.Should().BeTrue();
+        failure.Message.Should().Contain("the overall timeout of 5 s ran out");
+        (await ReadsEndOfStreamAsync(firstAccepted)).Should().BeTrue("the first attempt's socket is closed, no later than Npgsql's timeout");
+        (await ReadsEndOfStreamAsync(secondAccepted)).Should().BeTrue("the second attempt's socket is closed, no later than Npgsql's timeout");
+        _hosts.Should().OnlyContain(h => !h.IsOffline, "cut short by the deadline is not the servers' fault");
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        var guard = Stopwatch.StartNew();
+        while (!condition())
+        {
+            guard.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(20), what);
+            await Task.Delay(5);
+        }
+    }
+
+    /// <summary>Reads what the client sent (its startup message) until the client closes: true on end of stream.</summary>
+    private static async Task<bool> ReadsEndOfStreamAsync(Socket accepted)
+    {
+        var buffer = new byte[1024];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        try
+        {
+            while (await accepted.ReceiveAsync(buffer, SocketFlags.None, timeout.Token) > 0)
+            {
+            }
+
+            return true;
+        }
+        catch (SocketException)
+        {
+            return true;
+        }
+    }
+
+    private FailoverConnectionOpener CreateOpener(RetryPolicy retry, double random, int[] ports)
+    {
+        var settings = ConnectionSettings.FromUrl($"postgresql://u:p@{string.Join(",", ports.Select(p => $"127.0.0.1:{p}"))}/db?sslmode=disable");
+        foreach (var server in settings.Servers)
+        {
+            _hosts.Add(new HostState(server, _ => NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(settings.ToNpgsqlConnectionStringBuilder().ConnectionString)
+            {
+                Host = server.Host,
+                Port = server.Port,
+                Timeout = 5,
+            })));
+        }
+
+        var health = new HostHealthMonitor(TimeProvider.System, TimeSpan.FromHours(1), HostProbe.WithTimeout(TimeSpan.FromSeconds(5)), NullLogger.Instance);
+        return new FailoverConnectionOpener([.. _hosts], settings, retry, _time, health, NullLogger.Instance, () => random);
+    }
+
     private FailoverConnectionOpener CreateOpener(RetryPolicy retry, double random, int servers = 1)
     {
         var hosts = string.Join(",", Enumerable.Range(0, servers).Select(i => $"127.0.0.{i + 1}:{RefusedPort}"));
