@@ -76,9 +76,11 @@ internal sealed class RacingAttempt
     }
 
     /// <summary>
-    /// The race ended without this attempt: cancel it (Npgsql closes the socket of an open it can still stop) and close
-    /// whatever connection it completes with anyway. A connection that did open fully is disposed, which returns it to
-    /// its pool idle and healthy; a half-open one never reaches the pool.
+    /// The race ended without this attempt: cancel it and close whatever connection it completes with anyway. Npgsql
+    /// honours the token while TCP connects and during the TLS handshake (the socket is closed at once); in between, and
+    /// during authentication, it waits for the server's next answer or its own Timeout, then stops at the next step. A
+    /// connection that did open fully is disposed, which returns it to its pool idle and healthy, and shows the server
+    /// answers after all; a half-open one never reaches the pool (Npgsql breaks a connector whose open fails).
     /// </summary>
     public void Abandon()
     {
@@ -87,18 +89,20 @@ internal sealed class RacingAttempt
         _ = Completion.ContinueWith(
             static (task, state) =>
             {
+                var racer = (RacingAttempt)state!;
                 if (task.IsCompletedSuccessfully)
                 {
                     task.Result.Dispose();
+                    racer.Host.ClearLostRace();
                 }
                 else
                 {
                     _ = task.Exception;
                 }
 
-                ((CancellationTokenSource)state!).Dispose();
+                racer._cancel.Dispose();
             },
-            _cancel,
+            this,
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);

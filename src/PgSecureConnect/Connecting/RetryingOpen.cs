@@ -305,7 +305,44 @@ internal sealed class RetryingOpen : IDisposable
     private async Task<NpgsqlConnection> RunAttemptAsync(RacingAttempt racer, ValueTask<NpgsqlConnection>? pending)
     {
         var token = racer.Token;
-        var connection = await BoundedOpen.WaitAsync(pending ?? racer.Host.DataSource.OpenConnectionAsync(token), token).ConfigureAwait(false);
+        var open = pending ?? racer.Host.DataSource.OpenConnectionAsync(token);
+        NpgsqlConnection connection;
+        if (open.IsCompleted)
+        {
+            connection = await open.ConfigureAwait(false);
+        }
+        else
+        {
+            // As BoundedOpen: Npgsql does not watch the token everywhere, so the wait is bounded here. A connection that
+            // still opens after the attempt was cancelled is closed, and shows that the server answers after all.
+            var task = open.AsTask();
+            try
+            {
+                connection = await task.WaitAsync(token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!task.IsCompleted)
+            {
+                _ = task.ContinueWith(
+                    static (late, state) =>
+                    {
+                        if (late.IsCompletedSuccessfully)
+                        {
+                            late.Result.Dispose();
+                            ((HostState)state!).ClearLostRace();
+                        }
+                        else
+                        {
+                            _ = late.Exception;
+                        }
+                    },
+                    racer.Host,
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+                throw;
+            }
+        }
+
         if (_owner.Target != TargetSessionAttributes.Any && SessionTargetCheck.ReportedRole(connection) is null)
         {
             try

@@ -72,8 +72,9 @@ public sealed class FailoverTests(TestBedFixture fixture)
         var server = await fixture.GetSharedServerAsync();
         using var hole = fixture.TestBed.StartBlackHole();
         await using var factory = ConnectionFactory.FromUrl(Url(server, $"{hole.Host}:{hole.Port},{server.Host}:{server.Port}", "application_name=black-hole"),
-            new ConnectionFactoryOptions { Retry = new RetryPolicy { ConnectTimeout = TimeSpan.FromSeconds(1) } });
+            new ConnectionFactoryOptions { Retry = new RetryPolicy { ConnectTimeout = TimeSpan.FromSeconds(1), AttemptDelay = Timeout.InfiniteTimeSpan } });
 
+        // Servers one after another (racing off; RacingTests covers the default).
         var first = await TimeAsync(async () => (await ServerPortAsync(factory)).Should().Be(server.Port));
         var later = new List<TimeSpan>();
         for (var i = 0; i < 20; i++)
@@ -137,8 +138,9 @@ public sealed class FailoverTests(TestBedFixture fixture)
         using var hole3 = fixture.TestBed.StartBlackHole();
         var deadline = TimeSpan.FromSeconds(1.5);
         await using var factory = ConnectionFactory.FromUrl(Url(server, $"{hole1.Host}:{hole1.Port},{hole2.Host}:{hole2.Port},{hole3.Host}:{hole3.Port}"),
-            new ConnectionFactoryOptions { Retry = new RetryPolicy { OverallTimeout = deadline, ConnectTimeout = TimeSpan.FromSeconds(1) } });
+            new ConnectionFactoryOptions { Retry = new RetryPolicy { OverallTimeout = deadline, ConnectTimeout = TimeSpan.FromSeconds(1), AttemptDelay = Timeout.InfiniteTimeSpan } });
 
+        // Servers one after another (racing off): each attempt's own limit is what is tested here.
         var (exception, elapsed) = await Connect.FailureOf(async () => await factory.OpenConnectionAsync());
 
         elapsed.Should().BeGreaterThan(deadline * 0.9).And.BeLessThan(deadline * 1.1 + TimeSpan.FromMilliseconds(400));
