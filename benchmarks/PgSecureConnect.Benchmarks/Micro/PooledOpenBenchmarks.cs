@@ -18,6 +18,9 @@ public class PooledOpenBenchmarks
     private IConnectionFactory _factory = null!;
     private IConnectionFactory _factoryReadWrite = null!;
     private NpgsqlDataSource _raw = null!;
+    private RefusedEndpoint _second = null!;
+    private IConnectionFactory _factoryTwoServers = null!;
+    private IConnectionFactory _factoryTwoServersNoRacing = null!;
 
     [GlobalSetup]
     public void Setup() => SetupAsync().GetAwaiter().GetResult();
@@ -31,8 +34,15 @@ public class PooledOpenBenchmarks
         _factoryReadWrite = ConnectionFactory.FromUrl(BenchServer.Url(_bed, _server, "application_name=bench&target_session_attrs=read-write"), options);
         _raw = BenchServer.RawSingleHost(_factory);
 
+        // Two servers (the second never reached on a pooled open): the racing path's cost on a pooled open (issue 14).
+        _second = _bed.CreateRefusedEndpoint();
+        (string, int)[] twoServers = [(_server.Host, _server.Port), (_second.Host, _second.Port)];
+        _factoryTwoServers = ConnectionFactory.FromUrl(BenchServer.Url(_bed, _server, twoServers, "application_name=bench"), options);
+        _factoryTwoServersNoRacing = ConnectionFactory.FromUrl(BenchServer.Url(_bed, _server, twoServers, "application_name=bench"),
+            new ConnectionFactoryOptions { SslPolicy = SslPolicy.VerifyFull, Retry = new RetryPolicy { AttemptDelay = Timeout.InfiniteTimeSpan } });
+
         // One warm physical connection in each pool; the benchmarks measure pooled opens only.
-        foreach (var open in new Func<ValueTask<NpgsqlConnection>>[] { () => _factory.OpenConnectionAsync(), () => _factoryReadWrite.OpenConnectionAsync(), () => _raw.OpenConnectionAsync() })
+        foreach (var open in new Func<ValueTask<NpgsqlConnection>>[] { () => _factory.OpenConnectionAsync(), () => _factoryReadWrite.OpenConnectionAsync(), () => _raw.OpenConnectionAsync(), () => _factoryTwoServers.OpenConnectionAsync(), () => _factoryTwoServersNoRacing.OpenConnectionAsync() })
         {
             await using var connection = await open();
             await using var command = new NpgsqlCommand("SELECT 1", connection);
@@ -45,6 +55,9 @@ public class PooledOpenBenchmarks
     {
         _factory.Dispose();
         _factoryReadWrite.Dispose();
+        _factoryTwoServers.Dispose();
+        _factoryTwoServersNoRacing.Dispose();
+        _second.Dispose();
         _raw.Dispose();
         _server.Dispose();
         _bed.Dispose();
@@ -62,6 +75,20 @@ public class PooledOpenBenchmarks
     public async ValueTask Factory_OpenClose()
     {
         await using var connection = await _factory.OpenConnectionAsync();
+    }
+
+    [Benchmark(Description = "Factory, 2 servers (racing on: thread-cached token)")]
+    [BenchmarkCategory("1a open+close")]
+    public async ValueTask Factory_TwoServers_OpenClose()
+    {
+        await using var connection = await _factoryTwoServers.OpenConnectionAsync();
+    }
+
+    [Benchmark(Description = "Factory, 2 servers (racing off)")]
+    [BenchmarkCategory("1a open+close")]
+    public async ValueTask Factory_TwoServersNoRacing_OpenClose()
+    {
+        await using var connection = await _factoryTwoServersNoRacing.OpenConnectionAsync();
     }
 
     // Diagnostics for 1a: where the factory's extra time goes. The factory's own single-host NpgsqlDataSource (Npgsql

@@ -194,12 +194,13 @@ internal sealed class RetryingOpen : IDisposable
                     }
 
                     var waitingOn = running[0];
+                    var before = running.Count;
                     if (await StartNextAsync(raced: true).ConfigureAwait(false) is { } failedToStart)
                     {
                         return failedToStart;
                     }
 
-                    if (_owner.Logger.IsEnabled(LogLevel.Information) && running.Count > 1)
+                    if (_owner.Logger.IsEnabled(LogLevel.Information) && running.Count > before)
                     {
                         var started = running[^1];
                         Log.AttemptRaced(_owner.Logger, waitingOn.Host.Server.Host, waitingOn.Host.Server.Port, (long)delay.TotalMilliseconds, attempt, started.Host.Server.Host, started.Host.Server.Port);
