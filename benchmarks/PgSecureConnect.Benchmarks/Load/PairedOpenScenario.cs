@@ -32,6 +32,13 @@ internal static class PairedOpenScenario
         var rawConnectionString = BenchServer.RawConnectionString(factory);
         await using var raw = NpgsqlDataSource.Create(rawConnectionString);
         var core = ConnectionFactoryCore.Of(factory)!;
+
+        // Two servers, the second never reached by a pooled open: what racing (issue 14) costs a pooled open.
+        using var second = bed.CreateRefusedEndpoint();
+        (string, int)[] twoServers = [(server.Host, server.Port), (second.Host, second.Port)];
+        await using var racing = ConnectionFactory.FromUrl(BenchServer.Url(bed, server, twoServers, "application_name=paired"), factoryOptions);
+        await using var notRacing = ConnectionFactory.FromUrl(BenchServer.Url(bed, server, twoServers, "application_name=paired"),
+            new ConnectionFactoryOptions { SslPolicy = SslPolicy.VerifyFull, Retry = new RetryPolicy { AttemptDelay = Timeout.InfiniteTimeSpan } });
         var clock = TimeProvider.System;
 
         var rawVariant = new Variant("raw NpgsqlDataSource", () => raw.OpenConnectionAsync(), IsRaw: true);
@@ -46,6 +53,8 @@ internal static class PairedOpenScenario
                 factoryVariant,
                 new("diagnostic: factory.DataSource (Npgsql as the factory configures it)", () => factory.DataSource.OpenConnectionAsync()),
                 new("diagnostic: ConnectionFactoryCore.OpenConnectionAsync (internal)", () => core.OpenConnectionAsync(default)),
+                new("factory, 2 servers, racing on (thread-cached token)", () => racing.OpenConnectionAsync()),
+                new("factory, 2 servers, racing off", () => notRacing.OpenConnectionAsync()),
                 new("diagnostic: raw + one TimeProvider.System.GetTimestamp()", () =>
                 {
                     Volatile.Write(ref s_sink, clock.GetTimestamp());
