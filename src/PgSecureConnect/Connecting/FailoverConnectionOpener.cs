@@ -9,7 +9,9 @@ namespace PgSecureConnect.Connecting;
 /// Opens connections across the servers. The first attempt is the pooled fast path: a plain
 /// <see cref="NpgsqlDataSource.OpenConnectionAsync"/> on the preferred server (<see cref="HostOrder"/>) plus a check of
 /// parameters the server already reported, so a healthy open costs nothing extra. Only a failed first attempt, or one
-/// that found the wrong kind of server, pays for a <see cref="RetryingOpen"/>, where every retry is decided.
+/// that found the wrong kind of server, pays for a <see cref="RetryingOpen"/>, where every retry is decided. With racing
+/// on (<see cref="Racing"/>), a first attempt that does not complete synchronously (a new physical connection) is handed
+/// to a race instead of awaited alone.
 /// </summary>
 internal sealed class FailoverConnectionOpener
 {

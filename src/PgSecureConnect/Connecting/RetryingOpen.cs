@@ -9,7 +9,9 @@ namespace PgSecureConnect.Connecting;
 /// One open that needs more than the fast path: this is where a retry is decided. Each pass tries the servers in
 /// <see cref="HostOrder"/>; a failed attempt is classified (<see cref="TransientFailureClassifier"/>) and either lets
 /// the open go on or stops it; between passes it waits (<see cref="Backoff"/>) until the attempts or the overall
-/// deadline (<see cref="AttemptTimeLimits"/>) run out; <see cref="AttemptLog"/> reports every attempt.
+/// deadline (<see cref="AttemptTimeLimits"/>) run out; <see cref="AttemptLog"/> reports every attempt. Asynchronous
+/// opens with racing on run each pass as a race (<see cref="RetryPolicy.AttemptDelay"/>, <see cref="RacingAttempt"/>),
+/// the first pass joined by the fast path's attempt when that one is still making a new physical connection.
 /// </summary>
 internal sealed class RetryingOpen : IDisposable
 {
