@@ -108,6 +108,36 @@ internal sealed class RacingAttempt
             TaskScheduler.Default);
     }
 
+    /// <summary>
+    /// Watches an open this attempt stopped waiting for. A connection that opens after all is closed (back to its pool)
+    /// and shows the server answers. An open that ends without a connection once the attempt's own limit has run out
+    /// is the server's own failure (Npgsql's timeout while the server stayed silent; Npgsql reports it as a
+    /// cancellation, since the token was cancelled), so the server is marked unreachable as it would have been without
+    /// the race; one that ends sooner was stopped by the cancellation and says nothing about the server.
+    /// </summary>
+    public void ObserveLate(Task<NpgsqlConnection> open, HostHealthMonitor health, TimeProvider time, long startedAt)
+        => _ = open.ContinueWith(
+            static (late, state) =>
+            {
+                var (racer, health, time, startedAt) = ((RacingAttempt, HostHealthMonitor, TimeProvider, long))state!;
+                if (late.IsCompletedSuccessfully)
+                {
+                    late.Result.Dispose();
+                    racer.Host.ClearLostRace();
+                    return;
+                }
+
+                _ = late.Exception;
+                if (racer.Limit != Timeout.InfiniteTimeSpan && time.GetElapsedTime(startedAt) >= racer.Limit * 0.9)
+                {
+                    health.ReportUnreachable(racer.Host, ConnectionFailureKind.Timeout);
+                }
+            },
+            (this, health, time, startedAt),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+
     private void Cancel()
     {
         try

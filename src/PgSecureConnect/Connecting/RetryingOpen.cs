@@ -316,32 +316,17 @@ internal sealed class RetryingOpen : IDisposable
         }
         else
         {
-            // As BoundedOpen: Npgsql does not watch the token everywhere, so the wait is bounded here. A connection that
-            // still opens after the attempt was cancelled is closed, and shows that the server answers after all.
+            // As BoundedOpen: Npgsql does not watch the token everywhere, so the wait is bounded here; what the open
+            // still comes to is observed by RacingAttempt.ObserveLate.
             var task = open.AsTask();
+            var startedAt = _owner.Time.GetTimestamp();
             try
             {
                 connection = await task.WaitAsync(token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!task.IsCompleted)
             {
-                _ = task.ContinueWith(
-                    static (late, state) =>
-                    {
-                        if (late.IsCompletedSuccessfully)
-                        {
-                            late.Result.Dispose();
-                            ((HostState)state!).ClearLostRace();
-                        }
-                        else
-                        {
-                            _ = late.Exception;
-                        }
-                    },
-                    racer.Host,
-                    CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously,
-                    TaskScheduler.Default);
+                racer.ObserveLate(task, _owner.Health, _owner.Time, startedAt);
                 throw;
             }
         }

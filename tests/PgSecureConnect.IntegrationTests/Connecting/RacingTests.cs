@@ -174,6 +174,25 @@ public sealed class RacingTests(TestBedFixture fixture, ITestOutputHelper output
     }
 
     [Fact]
+    public async Task A_server_that_lost_a_race_is_marked_offline_once_its_own_attempt_times_out()
+    {
+        // Npgsql ignores the cancellation while it waits for a silent server's first answer, so the losing attempt runs on
+        // to its own timeout: that is the server's own failure, and the dead-server memory takes it from there.
+        var server = await fixture.GetSharedServerAsync();
+        using var hole = fixture.TestBed.StartBlackHole();
+        await using var factory = ConnectionFactory.FromUrl(Url(server, Hosts((hole.Host, hole.Port), (server.Host, server.Port)), "application_name=racing-lost-then-timed-out&connect_timeout=2"));
+
+        var (port, elapsed) = await FirstOpenAsync(factory);
+
+        port.Should().Be(server.Port);
+        elapsed.Should().BeLessThan(TimeSpan.FromSeconds(1.5));
+        var hosts = ConnectionFactoryCore.Of(factory)!.Hosts;
+        hosts[0].IsOffline.Should().BeFalse("so far it merely lost a race");
+        await WaitUntilAsync(() => Task.FromResult(hosts[0].IsOffline), "its own attempt times out after connect_timeout=2");
+        ClientSockets.To(hole.Port).Should().Be(0, "Npgsql closed the timed-out attempt's socket");
+    }
+
+    [Fact]
     public async Task Load_balanced_races_start_from_a_random_server()
     {
         var server = await fixture.GetSharedServerAsync();
