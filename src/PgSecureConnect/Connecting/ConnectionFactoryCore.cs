@@ -76,6 +76,7 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
         _health = new HostHealthMonitor(options.TimeProvider, options.Retry.HostRecheckInterval, logger);
         _opener = new FailoverConnectionOpener(_hosts, Settings, options.Retry, options.TimeProvider, _health, logger) { Credentials = _credentials, FactoryName = TelemetryTags.FactoryNameOf(options.Name, Settings.Servers) };
         _observed = new ObservedOpen(_opener, _hosts, options.TraceEveryOpen, options.TimeProvider);
+        UnitOfWork = new UnitsOfWork.UnitOfWorkRunner(this, options.Retry, options.TimeProvider, logger, _opener.FactoryName);
         FactoryRegistry.Add(_opener.FactoryName, _hosts, options.TimeProvider);
         if (_hosts.Length > 1)
         {
@@ -116,6 +117,9 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
 
     /// <summary>The per-server states, for tests and diagnostics.</summary>
     internal IReadOnlyList<HostState> Hosts => _hosts;
+
+    /// <summary>Runs units of work with this factory's retry policy, clock, logger and pools.</summary>
+    internal UnitsOfWork.UnitOfWorkRunner UnitOfWork { get; }
 
     public ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
