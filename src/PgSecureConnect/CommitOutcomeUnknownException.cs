@@ -60,7 +60,7 @@ public sealed class CommitOutcomeUnknownException : NpgsqlException
         var newline = cause.IndexOf('\n', StringComparison.Ordinal);
         cause = (newline < 0 ? cause : cause[..newline]).Trim();
         var sent = commitSentAt.ToString("yyyy-MM-dd HH:mm:ss.fff zzz", CultureInfo.InvariantCulture);
-        return $"The outcome of COMMIT on {server}, sent at {sent}, is unknown: the connection was lost before the server confirmed it ({cause}). "
+        return $"The outcome of COMMIT on {server}, sent at {sent}, is unknown: the session ended before the server confirmed it ({cause}). "
             + $"The transaction may or may not have been applied, so it was not retried.{(detail is null ? string.Empty : " " + detail)} "
             + "Pass verifySucceeded to ExecuteInTransactionAsync (a check that the unit's effect is there, e.g. a row with a client-generated key) to let the factory decide, or reconcile by hand.";
     }

@@ -51,10 +51,9 @@ internal sealed class UnitOfWorkRun<TResult>
     }
 
     /// <summary>Records the fast path's failed first try (no transaction: open or work).</summary>
-    public async ValueTask<FailedTry> FirstTryFailedAsync(NpgsqlConnection? connection, Exception exception)
+    public async ValueTask<FailedTry> FirstTryFailedAsync(NpgsqlConnection? connection, ServerEndpoint? server, Exception exception)
     {
         var broken = UnitOfWorkFailureClassifier.IsBroken(connection);
-        var server = ServerOf(connection);
         await DisposeQuietlyAsync(null, connection).ConfigureAwait(false);
         return Failed(1, connection is null ? UnitOfWorkStep.Open : UnitOfWorkStep.Work, TimeSpan.Zero, server, exception, broken, null, default);
     }
@@ -89,12 +88,14 @@ internal sealed class UnitOfWorkRun<TResult>
         var step = UnitOfWorkStep.Open;
         DateTimeOffset? commitSentAt = null;
         TResult result = default!;
+        ServerEndpoint? server = null;
         var deadline = number > 1 ? DeadlineToken.Create(this) : null;
         try
         {
             connection = _async
                 ? await _runner.OpenAsync(deadline?.Token ?? _callerToken).ConfigureAwait(false)
                 : _runner.Open();
+            server = ServerOf(connection);
             step = UnitOfWorkStep.Work;
             if (_body.InTransaction)
             {
@@ -119,7 +120,6 @@ internal sealed class UnitOfWorkRun<TResult>
         catch (Exception e)
         {
             var broken = UnitOfWorkFailureClassifier.IsBroken(connection);
-            var server = ServerOf(connection);
             await DisposeQuietlyAsync(transaction, connection).ConfigureAwait(false);
             return new TryOutcome(default!, Failed(number, step, startedAfter, server, e, broken, commitSentAt, result));
         }
@@ -236,12 +236,14 @@ internal sealed class UnitOfWorkRun<TResult>
 
             var startedAfter = Elapsed;
             NpgsqlConnection? connection = null;
+            ServerEndpoint? server = null;
 
             // The first verification gets the open's own timeout even when the unit's has run out: an answer is worth that much.
             var deadline = verifyTry > 1 ? DeadlineToken.Create(this) : null;
             try
             {
                 connection = _async ? await _runner.OpenAsync(deadline?.Token ?? _callerToken).ConfigureAwait(false) : _runner.Open();
+                server = ServerOf(connection);
                 var applied = await _body.VerifyAsync(connection, _callerToken).ConfigureAwait(false);
                 await DisposeQuietlyAsync(null, connection).ConfigureAwait(false);
                 return applied;
@@ -249,7 +251,6 @@ internal sealed class UnitOfWorkRun<TResult>
             catch (Exception e)
             {
                 var broken = UnitOfWorkFailureClassifier.IsBroken(connection);
-                var server = ServerOf(connection);
                 await DisposeQuietlyAsync(null, connection).ConfigureAwait(false);
                 var verdict = Judge(connection is null ? UnitOfWorkStep.Open : UnitOfWorkStep.Verify, e, broken);
                 Record(failure.Number, UnitOfWorkStep.Verify, startedAfter, server, e, verdict);
@@ -375,7 +376,8 @@ internal sealed class UnitOfWorkRun<TResult>
         }
     }
 
-    private static ServerEndpoint? ServerOf(NpgsqlConnection? connection)
+    /// <summary>The server an open connection went to (read while it is open: a broken connection no longer says).</summary>
+    public static ServerEndpoint? ServerOf(NpgsqlConnection? connection)
         => connection?.Host is { } host ? new ServerEndpoint(host, connection.Port) : null;
 
     /// <summary>A failed try, as judged.</summary>

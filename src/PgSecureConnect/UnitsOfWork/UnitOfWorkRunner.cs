@@ -83,16 +83,22 @@ internal sealed class UnitOfWorkRunner
     {
         var started = Time.GetTimestamp();
         NpgsqlConnection? connection = null;
+        string? host = null;
+        var port = 0;
         TResult result;
         try
         {
             connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+
+            // Read while it is open: a broken connection no longer names its server.
+            host = connection.Host;
+            port = connection.Port;
             result = await work(connection, state, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && UnitOfWorkRun<TResult>.MayRetry(e))
         {
             var run = new UnitOfWorkRun<TResult>(this, new StateWork<TState, TResult>(state, work), async: true, started, cancellationToken);
-            var failure = await run.FirstTryFailedAsync(connection, e).ConfigureAwait(false);
+            var failure = await run.FirstTryFailedAsync(connection, host is null ? null : new ServerEndpoint(host, port), e).ConfigureAwait(false);
             return await run.ContinueAsync(failure).ConfigureAwait(false);
         }
         catch
