@@ -35,9 +35,13 @@ internal sealed class UnitWriters : IAsyncDisposable
     public ConcurrentBag<(int Writer, TimeSpan StartedAt, TimeSpan Duration, Exception Error)> Failures { get; } = [];
 
     /// <summary>Every unit (acknowledged or failed): when it started and how long it took.</summary>
-    public ConcurrentBag<(TimeSpan StartedAt, TimeSpan Duration)> Units { get; } = [];
+    public ConcurrentBag<(TimeSpan StartedAt, TimeSpan Duration, bool Acknowledged)> Units { get; } = [];
 
     public int Verifications => Volatile.Read(ref verifications);
+
+    /// <summary>When the first unit that started at or after <paramref name="after"/> was acknowledged: the outage as the writers saw it ended.</summary>
+    public TimeSpan FirstAcknowledgedStartingAfter(TimeSpan after)
+        => Units.Where(u => u.StartedAt >= after && u.Acknowledged).Select(u => u.StartedAt + u.Duration).DefaultIfEmpty(TimeSpan.MaxValue).Min();
 
     private int verifications;
 
@@ -136,12 +140,12 @@ internal sealed class UnitWriters : IAsyncDisposable
                         return (bool)(await exists.ExecuteScalarAsync(cancellationToken))!;
                     });
                 Acknowledged.Add(key);
-                Units.Add((started, clock.Elapsed - started));
+                Units.Add((started, clock.Elapsed - started, true));
                 finishedAt[writer].Enqueue(clock.Elapsed);
             }
             catch (Exception e)
             {
-                Units.Add((started, clock.Elapsed - started));
+                Units.Add((started, clock.Elapsed - started, false));
                 Failures.Add((writer, started, clock.Elapsed - started, e));
             }
         }
