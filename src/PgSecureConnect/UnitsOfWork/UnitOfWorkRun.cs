@@ -137,7 +137,7 @@ internal sealed class UnitOfWorkRun<TResult>
     {
         var verdict = Judge(step, exception, broken);
         Record(number, step, startedAfter, server, exception, verdict);
-        return new FailedTry(number, step, server, exception, verdict, commitSentAt, result);
+        return new FailedTry(number, step, server, exception, verdict, Elapsed - startedAfter, commitSentAt, result);
     }
 
     private UnitOfWorkFailure Judge(UnitOfWorkStep step, Exception exception, bool broken)
@@ -286,7 +286,7 @@ internal sealed class UnitOfWorkRun<TResult>
             GiveUp($"the overall timeout of {OverallTimeout.TotalSeconds:0.###} s (RetryPolicy.OverallTimeout) ran out");
         }
 
-        Log.UnitRetrying(_runner.Logger, failure.Number, failure.Step, failure.Server?.ToString() ?? "no server", (long)_tries[^1].Duration.TotalMilliseconds,
+        Log.UnitRetrying(_runner.Logger, failure.Number, failure.Step, failure.Server?.ToString() ?? "no server", (long)failure.Duration.TotalMilliseconds,
             failure.Verdict.ErrorType, failure.Verdict.Description, (long)delay.TotalMilliseconds);
         UnitOfWorkInstrumentation.Retry(_runner.FactoryName, failure.Step, failure.Verdict.ErrorType);
         await DelayAsync(delay).ConfigureAwait(false);
@@ -381,7 +381,7 @@ internal sealed class UnitOfWorkRun<TResult>
         => connection?.Host is { } host ? new ServerEndpoint(host, connection.Port) : null;
 
     /// <summary>A failed try, as judged.</summary>
-    internal sealed record FailedTry(int Number, UnitOfWorkStep Step, ServerEndpoint? Server, Exception Exception, UnitOfWorkFailure Verdict, DateTimeOffset? CommitSentAt, TResult? Result);
+    internal sealed record FailedTry(int Number, UnitOfWorkStep Step, ServerEndpoint? Server, Exception Exception, UnitOfWorkFailure Verdict, TimeSpan Duration, DateTimeOffset? CommitSentAt, TResult? Result);
 
     private readonly record struct TryOutcome(TResult Result, FailedTry? Failure);
 
