@@ -61,6 +61,26 @@ public sealed class PgBouncerServer : IAsyncDisposable, IDisposable
 
     private string ConfigPath => Path.Combine(Directory, "pgbouncer.ini");
 
+    /// <summary>
+    /// Restarts PgBouncer on the same port and configuration: SIGTERM (PgBouncer's immediate shutdown: every client and
+    /// server connection is closed, transactions in flight are lost to their clients), then starts it and waits until it listens.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>A task that completes when PgBouncer accepts connections again.</returns>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) == 1, this);
+        StopProcess();
+        var command = bed.ServerUser.Wrap(new CommandLine(FindExecutable(), "-d", "-q", ConfigPath));
+        var result = await ProcessRunner.RunAsync(command, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded || !await WaitUntilListeningAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new PostgresTestBedException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"PgBouncer did not restart on {Host}:{Port} (exit code {result.ExitCode}: {result.Diagnostics}).{LogFile.Describe(LogFilePath)}"));
+        }
+    }
+
     /// <summary>Stops PgBouncer (SIGTERM, SIGKILL if it lingers) and deletes its directory.</summary>
     public void Dispose()
     {

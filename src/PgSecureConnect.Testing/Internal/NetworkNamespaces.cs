@@ -83,6 +83,10 @@ internal static partial class NetworkNamespaces
         }
     }
 
+    /// <summary>Sets the host end of a namespace's veth pair down (the link is cut) or up.</summary>
+    public static Task SetHostLinkAsync(string hostInterface, bool up, CancellationToken cancellationToken) =>
+        Ip(cancellationToken, "link", "set", hostInterface, up ? "up" : "down");
+
     private static async Task Ip(CancellationToken cancellationToken, params string[] arguments) =>
         await ProcessRunner.RunCheckedAsync(new CommandLine("ip", arguments), CommandTimeout, cancellationToken).ConfigureAwait(false);
 
