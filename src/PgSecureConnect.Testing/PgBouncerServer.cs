@@ -13,12 +13,12 @@ namespace PgSecureConnect.Testing;
 public sealed class PgBouncerServer : IAsyncDisposable, IDisposable
 {
     private static readonly string[] SearchDirectories = ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"];
-    private readonly PostgresTestBed bed;
-    private int disposed;
+    private readonly PostgresTestBed _bed;
+    private int _disposed;
 
     private PgBouncerServer(PostgresTestBed bed, PostgresServer backend, string directory, string host, int port)
     {
-        this.bed = bed;
+        _bed = bed;
         Backend = backend;
         Directory = directory;
         Host = host;
@@ -64,12 +64,12 @@ public sealed class PgBouncerServer : IAsyncDisposable, IDisposable
     /// <summary>Stops PgBouncer (SIGTERM, SIGKILL if it lingers) and deletes its directory.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
         }
 
-        bed.Forget(this);
+        _bed.Forget(this);
         StopProcess();
         LeftoverSweeper.TryDeleteDirectory(Directory);
     }
@@ -162,13 +162,13 @@ public sealed class PgBouncerServer : IAsyncDisposable, IDisposable
         var files = new List<string> { ConfigPath, Path.Combine(Directory, "userlist.txt") };
         if (options.ClientTls)
         {
-            var certificate = bed.Certificates.Factory.GetServerCertificate(ServerCertificateKind.Valid, Host);
+            var certificate = _bed.Certificates.Factory.GetServerCertificate(ServerCertificateKind.Valid, Host);
             files.Add(WritePrivateFile("client-tls.crt", certificate.CertificatePem));
             files.Add(WritePrivateFile("client-tls.key", certificate.PrivateKeyPem));
             ini.Append("client_tls_sslmode = allow\n")
                 .Append(CultureInfo.InvariantCulture, $"client_tls_cert_file = {Path.Combine(Directory, "client-tls.crt")}\n")
                 .Append(CultureInfo.InvariantCulture, $"client_tls_key_file = {Path.Combine(Directory, "client-tls.key")}\n")
-                .Append(CultureInfo.InvariantCulture, $"client_tls_ca_file = {bed.Certificates.CaCertificatePath}\n");
+                .Append(CultureInfo.InvariantCulture, $"client_tls_ca_file = {_bed.Certificates.CaCertificatePath}\n");
         }
         else
         {
@@ -179,7 +179,7 @@ public sealed class PgBouncerServer : IAsyncDisposable, IDisposable
         WritePrivateFile(
             "userlist.txt",
             $"\"{Backend.Username}\" \"{Backend.Password}\"\n\"{Backend.Md5Username}\" \"{Backend.Md5Password}\"\n");
-        await bed.ServerUser.GiveAsync(files, recursive: false, cancellationToken).ConfigureAwait(false);
+        await _bed.ServerUser.GiveAsync(files, recursive: false, cancellationToken).ConfigureAwait(false);
     }
 
     private string WritePrivateFile(string name, string content)

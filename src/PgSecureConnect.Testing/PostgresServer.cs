@@ -17,18 +17,18 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     private static readonly TimeSpan PgCtlTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(90);
 
-    private readonly PostgresTestBed bed;
-    private readonly PostgresServerOptions options;
-    private readonly SemaphoreSlim lifecycle = new(1, 1);
-    private readonly List<string> synchronousStandbyNames = [];
-    private int? pid;
-    private volatile bool frozen;
-    private int disposed;
+    private readonly PostgresTestBed _bed;
+    private readonly PostgresServerOptions _options;
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
+    private readonly List<string> _synchronousStandbyNames = [];
+    private int? _pid;
+    private volatile bool _frozen;
+    private int _disposed;
 
     internal PostgresServer(PostgresTestBed bed, string name, string directory, PostgresServerOptions options, int port)
     {
-        this.bed = bed;
-        this.options = options;
+        _bed = bed;
+        _options = options;
         Name = name;
         ServerDirectory = directory;
         Port = port;
@@ -55,13 +55,13 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     public string Username { get; } = ClusterTemplate.UserName;
 
     /// <summary>The generated password of <see cref="Username"/> (letters and digits only, so it needs no escaping anywhere).</summary>
-    public string Password => bed.Template.Password;
+    public string Password => _bed.Template.Password;
 
     /// <summary>A user whose password is stored as MD5 and whose pg_hba.conf line says md5 (no SCRAM, so no channel binding).</summary>
     public string Md5Username { get; } = ClusterTemplate.Md5UserName;
 
     /// <summary>The generated password of <see cref="Md5Username"/>.</summary>
-    public string Md5Password => bed.Template.Md5Password;
+    public string Md5Password => _bed.Template.Md5Password;
 
     /// <summary><c>postgresql://user:password@host:port/database</c>, percent-encoded, without any sslmode.</summary>
     public string Url => BuildUrl(Host, Port, Username, Password, Database);
@@ -83,17 +83,17 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     public string LogFilePath => Path.Combine(ServerDirectory, "postgres.log");
 
     /// <summary>The postmaster's pid while the server runs; null when stopped or crashed.</summary>
-    public int? ProcessId => pid is { } p && ProcessTable.IsAlive(p) ? p : null;
+    public int? ProcessId => _pid is { } p && ProcessTable.IsAlive(p) ? p : null;
 
     /// <summary>Whether the postmaster is alive (a frozen server is running).</summary>
     public bool IsRunning => ProcessId is not null;
 
     /// <summary>Whether the postmaster and its processes are stopped by <see cref="Freeze"/>.</summary>
-    public bool IsFrozen => frozen;
+    public bool IsFrozen => _frozen;
 
     internal string ServerDirectory { get; }
 
-    internal PostgresServerOptions Options => options;
+    internal PostgresServerOptions Options => _options;
 
     private string AdminConnectionString => new NpgsqlConnectionStringBuilder
     {
@@ -115,35 +115,35 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     public async Task StopAsync(StopMode mode = StopMode.Fast, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        await lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (!IsRunning)
             {
-                pid = null;
+                _pid = null;
                 return;
             }
 
             ThawCore();
             var stop = new CommandLine(
-                bed.Installation.GetToolPath("pg_ctl"),
+                _bed.Installation.GetToolPath("pg_ctl"),
                 "stop",
                 "-D", DataDirectory,
                 "-m", mode == StopMode.Immediate ? "immediate" : "fast",
                 "-w",
                 "-t", ((int)PgCtlTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture));
-            var result = await RunPgCtlAsync(bed.ServerUser.Wrap(stop), cancellationToken).ConfigureAwait(false);
+            var result = await RunPgCtlAsync(_bed.ServerUser.Wrap(stop), cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded && IsRunning)
             {
                 throw Failure($"pg_ctl stop -m {mode} failed: {result.Diagnostics}");
             }
 
-            await WaitUntilGoneAsync(pid, cancellationToken).ConfigureAwait(false);
-            pid = null;
+            await WaitUntilGoneAsync(_pid, cancellationToken).ConfigureAwait(false);
+            _pid = null;
         }
         finally
         {
-            lifecycle.Release();
+            _lifecycle.Release();
         }
     }
 
@@ -156,7 +156,7 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     public async Task CrashAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        await lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (ProcessId is not { } postmaster)
@@ -165,17 +165,17 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
             }
 
             var killed = ServerProcesses.Kill(postmaster);
-            frozen = false;
+            _frozen = false;
             if (!await ProcessTable.WaitForExitAsync(killed, TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false))
             {
                 throw Failure("Processes of the server were still alive 15 s after SIGKILL");
             }
 
-            pid = null;
+            _pid = null;
         }
         finally
         {
-            lifecycle.Release();
+            _lifecycle.Release();
         }
     }
 
@@ -192,7 +192,7 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
         }
 
         ServerProcesses.Freeze(postmaster);
-        frozen = true;
+        _frozen = true;
     }
 
     /// <summary>SIGCONTs the processes <see cref="Freeze"/> stopped; does nothing when not frozen.</summary>
@@ -208,7 +208,7 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        await lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (!IsRunning)
@@ -218,7 +218,7 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
         }
         finally
         {
-            lifecycle.Release();
+            _lifecycle.Release();
         }
     }
 
@@ -228,16 +228,16 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     public async Task PromoteAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        await lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var promote = new CommandLine(
-                bed.Installation.GetToolPath("pg_ctl"),
+                _bed.Installation.GetToolPath("pg_ctl"),
                 "promote",
                 "-D", DataDirectory,
                 "-w",
                 "-t", ((int)PgCtlTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture));
-            var result = await RunPgCtlAsync(bed.ServerUser.Wrap(promote), cancellationToken).ConfigureAwait(false);
+            var result = await RunPgCtlAsync(_bed.ServerUser.Wrap(promote), cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)
             {
                 throw Failure($"pg_ctl promote failed: {result.Diagnostics}");
@@ -251,7 +251,7 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
         }
         finally
         {
-            lifecycle.Release();
+            _lifecycle.Release();
         }
     }
 
@@ -267,7 +267,7 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
         ThrowIfDisposed();
 
         // PostgreSQL 14+ can wait until each session is really gone.
-        var terminate = bed.Installation.Version.Major >= 14 ? "pg_terminate_backend(pid, 10000)" : "pg_terminate_backend(pid)";
+        var terminate = _bed.Installation.Version.Major >= 14 ? "pg_terminate_backend(pid, 10000)" : "pg_terminate_backend(pid)";
         var sql = $"""
             WITH targets AS MATERIALIZED (
                 SELECT pid FROM pg_stat_activity
@@ -331,18 +331,18 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     /// <summary>Shuts the server down at once (immediate shutdown, SIGKILL if it lingers) and deletes its directory.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
         }
 
-        bed.Forget(this);
+        _bed.Forget(this);
         var info = PostmasterPidFile.Read(DataDirectory);
         if (info is not null && info.IsPostmasterAlive)
         {
             ServerProcesses.Shutdown(info.Pid, TimeSpan.FromSeconds(5));
         }
-        else if (pid is { } known && ProcessTable.IsAlive(known))
+        else if (_pid is { } known && ProcessTable.IsAlive(known))
         {
             ServerProcesses.Shutdown(known, TimeSpan.FromSeconds(5));
         }
@@ -353,10 +353,10 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
             ServerProcesses.RemoveSharedMemory(info.SharedMemoryId);
         }
 
-        pid = null;
-        frozen = false;
+        _pid = null;
+        _frozen = false;
         LeftoverSweeper.TryDeleteDirectory(ServerDirectory);
-        lifecycle.Dispose();
+        _lifecycle.Dispose();
     }
 
     /// <inheritdoc cref="Dispose" />
@@ -393,11 +393,11 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
             WriteFile("pg_hba.conf", BuildPgHbaConf()),
         };
 
-        var certificate = bed.Certificates.Factory.GetServerCertificate(options.Certificate, Host);
+        var certificate = _bed.Certificates.Factory.GetServerCertificate(_options.Certificate, Host);
         written.Add(WriteFile("server.crt", certificate.CertificatePem));
         written.Add(WriteFile("server.key", certificate.PrivateKeyPem));
-        written.Add(WriteFile("root.crt", bed.Certificates.Factory.TrustedCaPem));
-        await bed.ServerUser.GiveAsync(written, recursive: false, cancellationToken).ConfigureAwait(false);
+        written.Add(WriteFile("root.crt", _bed.Certificates.Factory.TrustedCaPem));
+        await _bed.ServerUser.GiveAsync(written, recursive: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Appends lines to postgresql.auto.conf (later lines win over earlier ones).</summary>
@@ -405,7 +405,7 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     {
         var path = Path.Combine(DataDirectory, "postgresql.auto.conf");
         await File.AppendAllTextAsync(path, text, cancellationToken).ConfigureAwait(false);
-        await bed.ServerUser.GiveAsync([path], recursive: false, cancellationToken).ConfigureAwait(false);
+        await _bed.ServerUser.GiveAsync([path], recursive: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Starts the postmaster with <c>pg_ctl start -w</c>; on a port clash picks another port when allowed and retries.</summary>
@@ -416,15 +416,15 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
             RemoveStalePidFile();
             var logOffset = File.Exists(LogFilePath) ? new FileInfo(LogFilePath).Length : 0;
             var start = new CommandLine(
-                bed.Installation.GetToolPath("pg_ctl"),
+                _bed.Installation.GetToolPath("pg_ctl"),
                 "start",
                 "-D", DataDirectory,
                 "-l", LogFilePath,
                 "-w",
                 "-t", ((int)PgCtlTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture),
                 "-s");
-            var command = bed.ServerUser.Wrap(start);
-            if (options.NetworkNamespace is { } networkNamespace)
+            var command = _bed.ServerUser.Wrap(start);
+            if (_options.NetworkNamespace is { } networkNamespace)
             {
                 command = command.InNetworkNamespace(networkNamespace.Name);
             }
@@ -433,7 +433,7 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
             var info = PostmasterPidFile.Read(DataDirectory);
             if (result.Succeeded && info is not null && info.IsPostmasterAlive)
             {
-                pid = info.Pid;
+                _pid = info.Pid;
                 return;
             }
 
@@ -459,12 +459,12 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     internal async Task AddSynchronousStandbyAsync(string applicationName, CancellationToken cancellationToken)
     {
         string value;
-        lock (synchronousStandbyNames)
+        lock (_synchronousStandbyNames)
         {
-            synchronousStandbyNames.Add(applicationName);
+            _synchronousStandbyNames.Add(applicationName);
             value = string.Create(
                 CultureInfo.InvariantCulture,
-                $"FIRST {synchronousStandbyNames.Count} ({string.Join(", ", synchronousStandbyNames.Select(n => "\"" + n + "\""))})");
+                $"FIRST {_synchronousStandbyNames.Count} ({string.Join(", ", _synchronousStandbyNames.Select(n => "\"" + n + "\""))})");
         }
 
         await ExecuteScalarAsync<object>($"ALTER SYSTEM SET synchronous_standby_names = '{value.Replace("'", "''", StringComparison.Ordinal)}'", cancellationToken).ConfigureAwait(false);
@@ -521,12 +521,12 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
 
     private void ThawCore()
     {
-        if (frozen && pid is { } postmaster)
+        if (_frozen && _pid is { } postmaster)
         {
             ServerProcesses.Thaw(postmaster);
         }
 
-        frozen = false;
+        _frozen = false;
     }
 
     private async Task WaitUntilGoneAsync(int? postmaster, CancellationToken cancellationToken)
@@ -613,7 +613,7 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
             ("autovacuum", "off"),
             ("jit", "off"),
             ("password_encryption", "scram-sha-256"),
-            ("ssl", options.Tls == ServerTlsMode.Off ? "off" : "on"),
+            ("ssl", _options.Tls == ServerTlsMode.Off ? "off" : "on"),
             ("ssl_cert_file", "server.crt"),
             ("ssl_key_file", "server.key"),
             ("ssl_ca_file", "root.crt"),
@@ -626,7 +626,7 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
             ("timezone", "UTC"),
             ("log_timezone", "UTC"),
         };
-        settings.AddRange(options.Settings.Select(pair => (pair.Key, pair.Value)));
+        settings.AddRange(_options.Settings.Select(pair => (pair.Key, pair.Value)));
 
         var text = new StringBuilder("# Written by PgSecureConnect.Testing for a throwaway test server.\n");
         foreach (var (name, value) in settings)
@@ -639,14 +639,14 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
 
     private string BuildPgHbaConf()
     {
-        var type = options.Tls switch
+        var type = _options.Tls switch
         {
             ServerTlsMode.HostSslOnly => "hostssl",
             ServerTlsMode.HostNoSslOnly => "hostnossl",
             _ => "host",
         };
         return $"""
-            # Written by PgSecureConnect.Testing ({options.Tls}).
+            # Written by PgSecureConnect.Testing ({_options.Tls}).
             # TYPE   DATABASE     USER         ADDRESS  METHOD
             local    all          all                   scram-sha-256
             local    replication  all                   scram-sha-256
@@ -657,5 +657,5 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
             """;
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) == 1, this);
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
 }
