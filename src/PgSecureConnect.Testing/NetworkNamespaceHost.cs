@@ -9,12 +9,12 @@ namespace PgSecureConnect.Testing;
 /// </summary>
 public sealed class NetworkNamespaceHost : IAsyncDisposable, IDisposable
 {
-    private readonly PostgresTestBed? bed;
-    private int disposed;
+    private readonly PostgresTestBed? _bed;
+    private int _disposed;
 
     internal NetworkNamespaceHost(PostgresTestBed? bed, string name, string hostInterface, string address)
     {
-        this.bed = bed;
+        _bed = bed;
         Name = name;
         HostInterface = hostInterface;
         Address = address;
@@ -44,12 +44,12 @@ public sealed class NetworkNamespaceHost : IAsyncDisposable, IDisposable
     /// <summary>Kills the processes still inside, deletes the namespace and the veth pair.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
         }
 
-        bed?.Forget(this);
+        _bed?.Forget(this);
         NetworkNamespaces.Delete(Name, HostInterface);
     }
 

@@ -15,20 +15,20 @@ internal sealed class UnitWriters : IAsyncDisposable
 {
     public const string CreateTable = "CREATE TABLE units (key uuid PRIMARY KEY, writer int NOT NULL)";
 
-    private readonly IConnectionFactory factory;
-    private readonly Stopwatch clock = Stopwatch.StartNew();
-    private readonly CancellationTokenSource stop = new();
-    private readonly Task[] writers;
-    private readonly ConcurrentQueue<TimeSpan>[] finishedAt;
+    private readonly IConnectionFactory _factory;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task[] _writers;
+    private readonly ConcurrentQueue<TimeSpan>[] _finishedAt;
 
     public UnitWriters(IConnectionFactory factory, int count)
     {
-        this.factory = factory;
-        finishedAt = Enumerable.Range(0, count).Select(_ => new ConcurrentQueue<TimeSpan>()).ToArray();
-        writers = Enumerable.Range(0, count).Select(w => Task.Run(() => WriteAsync(w))).ToArray();
+        _factory = factory;
+        _finishedAt = Enumerable.Range(0, count).Select(_ => new ConcurrentQueue<TimeSpan>()).ToArray();
+        _writers = Enumerable.Range(0, count).Select(w => Task.Run(() => WriteAsync(w))).ToArray();
     }
 
-    public TimeSpan Now => clock.Elapsed;
+    public TimeSpan Now => _clock.Elapsed;
 
     public ConcurrentBag<Guid> Acknowledged { get; } = [];
 
@@ -37,30 +37,30 @@ internal sealed class UnitWriters : IAsyncDisposable
     /// <summary>Every unit (acknowledged or failed): when it started and how long it took.</summary>
     public ConcurrentBag<(TimeSpan StartedAt, TimeSpan Duration, bool Acknowledged)> Units { get; } = [];
 
-    public int Verifications => Volatile.Read(ref verifications);
+    public int Verifications => Volatile.Read(ref _verifications);
 
-    /// <summary>When the first unit that started at or after <paramref name="after"/> was acknowledged: the outage as the writers saw it ended.</summary>
+    /// <summary>When the first unit that started at or after <paramref name="after"/> was acknowledged: the outage as the _writers saw it ended.</summary>
     public TimeSpan FirstAcknowledgedStartingAfter(TimeSpan after)
         => Units.Where(u => u.StartedAt >= after && u.Acknowledged).Select(u => u.StartedAt + u.Duration).DefaultIfEmpty(TimeSpan.MaxValue).Min();
 
-    private int verifications;
+    private int _verifications;
 
     /// <summary>Waits until every writer has finished <paramref name="units"/> units that started after <paramref name="after"/>.</summary>
     public async Task WaitUntilEveryWriterCompletesAsync(int units, TimeSpan after, TimeSpan timeout)
     {
         var deadline = Stopwatch.StartNew();
-        while (finishedAt.Any(f => f.Count(t => t > after) < units) && deadline.Elapsed < timeout && !writers.Any(w => w.IsCompleted))
+        while (_finishedAt.Any(f => f.Count(t => t > after) < units) && deadline.Elapsed < timeout && !_writers.Any(w => w.IsCompleted))
         {
             await Task.Delay(20);
         }
 
-        finishedAt.Select(f => f.Count(t => t > after)).Should().OnlyContain(n => n >= units, $"every writer completes {units} units after {after.TotalMilliseconds:F0} ms within {timeout.TotalSeconds} s");
+        _finishedAt.Select(f => f.Count(t => t > after)).Should().OnlyContain(n => n >= units, $"every writer completes {units} units after {after.TotalMilliseconds:F0} ms within {timeout.TotalSeconds} s");
     }
 
     public async Task StopAsync()
     {
-        await stop.CancelAsync();
-        await Task.WhenAll(writers);
+        await _stop.CancelAsync();
+        await Task.WhenAll(_writers);
     }
 
     /// <summary>Prints the figures and checks the database: every acknowledged key stored once, nothing else stored.</summary>
@@ -88,7 +88,7 @@ internal sealed class UnitWriters : IAsyncDisposable
             MaxDuration: Units.Select(u => u.Duration).DefaultIfEmpty().Max(),
             Verifications);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{scenario}: {figures.Units} units, {figures.Failed} failed, {figures.Lost} acknowledged rows lost, {figures.Duplicates} duplicates, {figures.Unacknowledged} stored but unacknowledged, {figures.Verifications} verifications, longest unit {figures.MaxDuration.TotalMilliseconds:F0} ms"));
+            $"{scenario}: {figures.Units} units, {figures.Failed} failed, {figures.Lost} acknowledged rows lost, {figures.Duplicates} duplicates, {figures.Unacknowledged} stored but unacknowledged, {figures.Verifications} _verifications, longest unit {figures.MaxDuration.TotalMilliseconds:F0} ms"));
         foreach (var slow in Units.OrderByDescending(u => u.Duration).Take(3))
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  slow unit: started at {slow.StartedAt.TotalMilliseconds:F0} ms, took {slow.Duration.TotalMilliseconds:F0} ms"));
@@ -104,24 +104,24 @@ internal sealed class UnitWriters : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!stop.IsCancellationRequested)
+        if (!_stop.IsCancellationRequested)
         {
             await StopAsync();
         }
 
-        stop.Dispose();
+        _stop.Dispose();
     }
 
     private async Task WriteAsync(int writer)
     {
-        while (!stop.IsCancellationRequested)
+        while (!_stop.IsCancellationRequested)
         {
             var key = Guid.NewGuid();
-            var started = clock.Elapsed;
+            var started = _clock.Elapsed;
             try
             {
-                // No stop token inside: a unit in flight runs to its end, so every unit is either acknowledged or failed.
-                await factory.ExecuteInTransactionAsync(
+                // No _stop token inside: a unit in flight runs to its end, so every unit is either acknowledged or failed.
+                await _factory.ExecuteInTransactionAsync(
                     async (connection, transaction, cancellationToken) =>
                     {
                         await using var insert = new NpgsqlCommand("INSERT INTO units (key, writer) VALUES ($1, $2)", connection, transaction)
@@ -132,7 +132,7 @@ internal sealed class UnitWriters : IAsyncDisposable
                     },
                     verifySucceeded: async (connection, cancellationToken) =>
                     {
-                        Interlocked.Increment(ref verifications);
+                        Interlocked.Increment(ref _verifications);
                         await using var exists = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM units WHERE key = $1)", connection)
                         {
                             Parameters = { new() { Value = key } },
@@ -140,13 +140,13 @@ internal sealed class UnitWriters : IAsyncDisposable
                         return (bool)(await exists.ExecuteScalarAsync(cancellationToken))!;
                     });
                 Acknowledged.Add(key);
-                Units.Add((started, clock.Elapsed - started, true));
-                finishedAt[writer].Enqueue(clock.Elapsed);
+                Units.Add((started, _clock.Elapsed - started, true));
+                _finishedAt[writer].Enqueue(_clock.Elapsed);
             }
             catch (Exception e)
             {
-                Units.Add((started, clock.Elapsed - started, false));
-                Failures.Add((writer, started, clock.Elapsed - started, e));
+                Units.Add((started, _clock.Elapsed - started, false));
+                Failures.Add((writer, started, _clock.Elapsed - started, e));
             }
         }
     }

@@ -14,7 +14,7 @@ namespace PgSecureConnect.Tests.Connecting;
 public sealed class FailoverConnectionOpenerTests : IDisposable
 {
     private readonly Socket _reserved = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-    private readonly FakeTimeProvider _time = new();
+    private readonly TimerTrackingTimeProvider _time = new();
     private readonly List<HostState> _hosts = [];
 
     public FailoverConnectionOpenerTests() => _reserved.Bind(new IPEndPoint(IPAddress.Loopback, 0));
