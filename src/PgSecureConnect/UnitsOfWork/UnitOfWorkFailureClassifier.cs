@@ -1,6 +1,7 @@
 using System.Data;
 using System.Net.Sockets;
 using Npgsql;
+using PgSecureConnect.Internal;
 
 namespace PgSecureConnect.UnitsOfWork;
 
@@ -37,32 +38,32 @@ internal static class UnitOfWorkFailureClassifier
         if (exception is ConnectionFailedException open)
         {
             // The open already retried and failed over as far as its own policy allowed; its verdict stands.
-            return new(open.IsTransient, ServerGone: false, LeavesCommitUnknown: false, "open_failed", null, FirstLine(open.Message));
+            return new(open.IsTransient, ServerGone: false, LeavesCommitUnknown: false, "open_failed", null, ExceptionText.FirstLine(open.Message));
         }
 
         if (exception is not NpgsqlException)
         {
-            return new(IsTransient: false, ServerGone: false, LeavesCommitUnknown: false, exception.GetType().Name, null, FirstLine(exception.Message));
+            return new(IsTransient: false, ServerGone: false, LeavesCommitUnknown: false, exception.GetType().Name, null, ExceptionText.FirstLine(exception.Message));
         }
 
-        if (Find<PostgresException>(exception) is { } postgres)
+        if (ExceptionText.Find<PostgresException>(exception) is { } postgres)
         {
             return ClassifyServerError(postgres);
         }
 
-        if (Find<TimeoutException>(exception) is not null)
+        if (ExceptionText.Find<TimeoutException>(exception) is not null)
         {
             // A command timeout: Npgsql cancels the command, and breaks the connection when the cancellation gets no answer.
-            return new(IsTransient: true, ServerGone: connectionBroken, LeavesCommitUnknown: true, "timeout", null, "no answer in time: " + FirstLine(exception.Message));
+            return new(IsTransient: true, ServerGone: connectionBroken, LeavesCommitUnknown: true, "timeout", null, "no answer in time: " + ExceptionText.FirstLine(exception.Message));
         }
 
-        if (Find<IOException>(exception) is not null || Find<SocketException>(exception) is not null || Find<EndOfStreamException>(exception) is not null || connectionBroken)
+        if (ExceptionText.Find<IOException>(exception) is not null || ExceptionText.Find<SocketException>(exception) is not null || ExceptionText.Find<EndOfStreamException>(exception) is not null || connectionBroken)
         {
             return new(IsTransient: true, ServerGone: true, LeavesCommitUnknown: true, "connection_lost",
-                null, "the connection was lost: " + FirstLine(exception.GetBaseException().Message));
+                null, "the connection was lost: " + ExceptionText.FirstLine(exception.GetBaseException().Message));
         }
 
-        return new(IsTransient: false, ServerGone: false, LeavesCommitUnknown: false, "other", null, FirstLine(exception.Message));
+        return new(IsTransient: false, ServerGone: false, LeavesCommitUnknown: false, "other", null, ExceptionText.FirstLine(exception.Message));
     }
 
     /// <summary>Whether Npgsql broke or closed the connection; a connection the work left open and usable is not broken.</summary>
@@ -72,7 +73,7 @@ internal static class UnitOfWorkFailureClassifier
     private static UnitOfWorkFailure ClassifyServerError(PostgresException e)
     {
         var state = e.SqlState;
-        var text = $"{FirstLine(e.MessageText)} ({state})";
+        var text = $"{ExceptionText.FirstLine(e.MessageText)} ({state})";
         var sessionEnded = e.InvariantSeverity is "FATAL" or "PANIC";
         return state switch
         {
@@ -92,25 +93,6 @@ internal static class UnitOfWorkFailureClassifier
         };
     }
 
-    private static T? Find<T>(Exception exception)
-        where T : Exception
-    {
-        for (Exception? current = exception; current is not null; current = current.InnerException)
-        {
-            if (current is T match)
-            {
-                return match;
-            }
-        }
-
-        return null;
-    }
-
-    private static string FirstLine(string text)
-    {
-        var newline = text.IndexOf('\n', StringComparison.Ordinal);
-        return (newline < 0 ? text : text[..newline]).Trim();
-    }
 }
 
 /// <summary>The verdict on one failed try of a unit of work.</summary>
