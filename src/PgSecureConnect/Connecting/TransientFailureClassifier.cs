@@ -131,7 +131,6 @@ internal static class TransientFailureClassifier
             || message.Contains("Require Auth", StringComparison.OrdinalIgnoreCase)
             || message.Contains("authentication method", StringComparison.OrdinalIgnoreCase)
             || message.Contains("channel binding", StringComparison.OrdinalIgnoreCase);
-
 }
 
 /// <summary>The verdict on one failed attempt.</summary>
