@@ -45,6 +45,15 @@ internal sealed class AttemptTimeLimits : IDisposable
     public bool DeadlinePassed => _deadline?.IsCancellationRequested == true
         || (OverallTimeout != Timeout.InfiniteTimeSpan && Elapsed >= OverallTimeout);
 
+    /// <summary>
+    /// The deadline has passed or is too close to start another attempt. The retry loop stops on this rather than on
+    /// <see cref="DeadlinePassed"/>: a wait for the last few milliseconds can end early (system timers count whole
+    /// milliseconds, so a 0.6 ms wait ends at once), and a loop that only stopped at the deadline itself would spin
+    /// through every remaining pass without trying a server, then report the attempt limit instead of the deadline.
+    /// </summary>
+    public bool NoTimeForAnotherAttempt => DeadlinePassed
+        || (OverallTimeout != Timeout.InfiniteTimeSpan && Remaining < MinimumAttemptTime);
+
     /// <summary>Time left before the overall deadline; <see cref="Timeout.InfiniteTimeSpan"/> without one.</summary>
     public TimeSpan Remaining => OverallTimeout == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : OverallTimeout - Elapsed;
 

@@ -67,7 +67,7 @@ internal sealed class RetryingOpen : IDisposable
         {
             foreach (var host in _owner.Order.Candidates(attempt == 1 ? first : null))
             {
-                if (_limits.DeadlinePassed)
+                if (_limits.NoTimeForAnotherAttempt)
                 {
                     stop = _limits.DeadlineReason;
                     break;
@@ -85,14 +85,15 @@ internal sealed class RetryingOpen : IDisposable
                 }
             }
 
+            if (_fallback is not null && (stop is null || _limits.NoTimeForAnotherAttempt))
+            {
+                // prefer-standby found only the other kind of server: that connection beats failing at the deadline.
+                return TakeFallback();
+            }
+
             if (stop is not null)
             {
                 break;
-            }
-
-            if (_fallback is not null)
-            {
-                return TakeFallback();
             }
 
             if (attempt >= retry.MaxAttempts && !InCredentialGrace)
@@ -124,7 +125,7 @@ internal sealed class RetryingOpen : IDisposable
         var delay = Backoff.DelayBefore(nextAttempt, retry.BaseDelay, retry.MaxDelay, _owner.Random());
         if (_limits.Remaining is var remaining && remaining != Timeout.InfiniteTimeSpan)
         {
-            if (remaining <= TimeSpan.Zero)
+            if (_limits.NoTimeForAnotherAttempt)
             {
                 return _limits.DeadlineReason;
             }
@@ -179,7 +180,7 @@ internal sealed class RetryingOpen : IDisposable
         var started = _limits.Elapsed;
         if (_limits.NextAttemptLimit() is not { } limit)
         {
-            return AttemptOutcome.TryNext;
+            return AttemptOutcome.Stop(_limits.DeadlineReason);
         }
 
         using var timeout = AttemptTimeLimits.CreateTimeoutSource(limit, _limits.Overall.Token);

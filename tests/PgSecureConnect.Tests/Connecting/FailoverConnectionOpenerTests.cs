@@ -14,7 +14,7 @@ namespace PgSecureConnect.Tests.Connecting;
 public sealed class FailoverConnectionOpenerTests : IDisposable
 {
     private readonly Socket _reserved = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-    private readonly TimerTrackingTimeProvider _time = new();
+    private TimerTrackingTimeProvider _time = new();
     private readonly List<HostState> _hosts = [];
 
     public FailoverConnectionOpenerTests() => _reserved.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -66,6 +66,34 @@ public sealed class FailoverConnectionOpenerTests : IDisposable
         failure.Attempts.Select(a => a.StartedAfter).Should().Equal(TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3));
         failure.Elapsed.Should().Be(TimeSpan.FromSeconds(5));
         failure.Message.Should().Contain("the overall timeout of 5 s ran out");
+    }
+
+    [Fact]
+    public async Task A_deadline_too_close_to_start_another_attempt_ends_the_open_at_once()
+    {
+        var retry = new RetryPolicy { MaxAttempts = 100, BaseDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(1), OverallTimeout = TimeSpan.FromSeconds(1.03) };
+        var opener = CreateOpener(retry, random: 1.0);
+
+        var failure = await RunAsync(opener, pendingTimersWhileWaiting: 2);
+
+        failure.Attempts.Select(a => a.StartedAfter).Should().Equal([TimeSpan.Zero], "30 ms is too little to start a second attempt");
+        failure.Elapsed.Should().Be(TimeSpan.FromSeconds(1), "waiting out the last 30 ms would change nothing");
+        failure.Message.Should().Contain("the overall timeout of 1.03 s ran out");
+    }
+
+    [Fact]
+    public async Task A_wait_that_ends_a_fraction_of_a_millisecond_early_does_not_use_up_the_attempts_without_trying()
+    {
+        // The CI failure: a 0.4 ms wait before the deadline ends at once on system timers, and the loop spun through
+        // every remaining pass without trying a server, then blamed the attempt limit rather than the deadline.
+        _time = new TimerTrackingTimeProvider { WholeMillisecondTimers = true };
+        var retry = new RetryPolicy { MaxAttempts = 5, BaseDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(1), OverallTimeout = TimeSpan.FromSeconds(1.0004) };
+        var opener = CreateOpener(retry, random: 1.0);
+
+        var failure = await RunAsync(opener, pendingTimersWhileWaiting: 2);
+
+        failure.Attempts.Select(a => a.Attempt).Should().Equal(1);
+        failure.Message.Should().Contain("the overall timeout of 1 s ran out").And.NotContain("attempt(s) allowed by the retry policy were used");
     }
 
     [Fact]

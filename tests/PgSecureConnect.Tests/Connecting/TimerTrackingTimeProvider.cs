@@ -23,8 +23,19 @@ internal sealed class TimerTrackingTimeProvider() : FakeTimeProvider(new DateTim
         }
     }
 
+    /// <summary>
+    /// Timers due in less than a millisecond fire at once, as the system's timers do (they count whole milliseconds,
+    /// rounding down).
+    /// </summary>
+    public bool WholeMillisecondTimers { get; init; }
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
+        if (WholeMillisecondTimers && dueTime > TimeSpan.Zero && dueTime < TimeSpan.FromMilliseconds(1))
+        {
+            dueTime = TimeSpan.Zero;
+        }
+
         var timer = new TrackedTimer(this);
         timer.Inner = base.CreateTimer(timer.Fire, (callback, state), dueTime, period);
         timer.Track(dueTime, period);
