@@ -230,7 +230,12 @@ internal sealed class RetryingOpen : IDisposable
         ServerRole role;
         try
         {
-            role = SessionTargetCheck.ReportedRole(connection) ?? await SessionTargetCheck.QueryRoleAsync(connection, _async, _limits.Overall.Token).ConfigureAwait(false);
+            // A pooled connection reports what the server was when it last answered: after a promotion it still says
+            // "standby". A reported role that does not fit is therefore asked again, live, before it is believed; the
+            // answer also refreshes what the connection reports (the server re-sends in_hot_standby with it).
+            role = SessionTargetCheck.ReportedRole(connection) is { } reported && SessionTargetCheck.Satisfies(reported, target)
+                ? reported
+                : await SessionTargetCheck.QueryRoleAsync(connection, _async, _limits.Overall.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (!_callerToken.IsCancellationRequested)
         {
@@ -245,18 +250,12 @@ internal sealed class RetryingOpen : IDisposable
             return Succeeded(host, connection);
         }
 
-        // A pooled connection reports what the server was when it was opened: after a promotion or demotion it is
-        // stale. Clear this server's pool so the next connection to it starts fresh and reports the truth.
-        // NpgsqlConnection.ClearPool looks pools up by connection string and does not reach data-source pools.
-        host.DataSource.Clear();
-        if (owner.Logger.IsEnabled(LogLevel.Information))
+        // The role was asked live, so this server really is the other kind now. Its pool is kept: those connections
+        // are sound, and when a standby is promoted they are what the next opens reuse (each re-asks as above), rather
+        // than every writer paying for a new TLS handshake and authentication at the moment of failover.
+        if (previous != role && owner.Logger.IsEnabled(LogLevel.Information))
         {
-            var targetName = Internal.LibpqNames.Name(target);
-            Log.PoolCleared(owner.Logger, host.Server.Host, host.Server.Port, $"it reported being a {SessionTargetCheck.Describe(role)} (target_session_attrs={targetName})");
-            if (previous != role)
-            {
-                Log.WrongServerRole(owner.Logger, host.Server.Host, host.Server.Port, SessionTargetCheck.Describe(role), targetName);
-            }
+            Log.WrongServerRole(owner.Logger, host.Server.Host, host.Server.Port, SessionTargetCheck.Describe(role), Internal.LibpqNames.Name(target));
         }
 
         if (SessionTargetCheck.HasFallback(target) && _fallback is null)
