@@ -10,15 +10,15 @@ namespace PgSecureConnect.Testing;
 /// </summary>
 public sealed class BlackHoleEndpoint : IDisposable
 {
-    private readonly Socket listener;
-    private readonly List<Socket> accepted = [];
-    private readonly CancellationTokenSource stopping = new();
-    private int acceptedConnections;
-    private int disposed;
+    private readonly Socket _listener;
+    private readonly List<Socket> _accepted = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private int _acceptedConnections;
+    private int _disposed;
 
     private BlackHoleEndpoint(Socket listener)
     {
-        this.listener = listener;
+        _listener = listener;
         var endPoint = (IPEndPoint)listener.LocalEndPoint!;
         Host = endPoint.Address.ToString();
         Port = endPoint.Port;
@@ -32,29 +32,29 @@ public sealed class BlackHoleEndpoint : IDisposable
     public int Port { get; }
 
     /// <summary>How many connections were accepted so far.</summary>
-    public int AcceptedConnections => Volatile.Read(ref acceptedConnections);
+    public int AcceptedConnections => Volatile.Read(ref _acceptedConnections);
 
     /// <summary>Stops listening and closes every accepted connection.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
         }
 
-        stopping.Cancel();
-        listener.Dispose();
-        lock (accepted)
+        _stopping.Cancel();
+        _listener.Dispose();
+        lock (_accepted)
         {
-            foreach (var socket in accepted)
+            foreach (var socket in _accepted)
             {
                 socket.Dispose();
             }
 
-            accepted.Clear();
+            _accepted.Clear();
         }
 
-        stopping.Dispose();
+        _stopping.Dispose();
     }
 
     /// <inheritdoc />
@@ -78,13 +78,13 @@ public sealed class BlackHoleEndpoint : IDisposable
 
     private async Task AcceptLoopAsync()
     {
-        var token = stopping.Token;
+        var token = _stopping.Token;
         while (!token.IsCancellationRequested)
         {
             Socket socket;
             try
             {
-                socket = await listener.AcceptAsync(token).ConfigureAwait(false);
+                socket = await _listener.AcceptAsync(token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -99,18 +99,18 @@ public sealed class BlackHoleEndpoint : IDisposable
                 return;
             }
 
-            lock (accepted)
+            lock (_accepted)
             {
-                if (Volatile.Read(ref disposed) == 1)
+                if (Volatile.Read(ref _disposed) == 1)
                 {
                     socket.Dispose();
                     return;
                 }
 
-                accepted.Add(socket);
+                _accepted.Add(socket);
             }
 
-            Interlocked.Increment(ref acceptedConnections);
+            Interlocked.Increment(ref _acceptedConnections);
         }
     }
 }

@@ -9,12 +9,12 @@ namespace PgSecureConnect.Testing;
 /// </summary>
 public sealed class NetworkNamespaceHost : IAsyncDisposable, IDisposable
 {
-    private readonly PostgresTestBed? bed;
-    private int disposed;
+    private readonly PostgresTestBed? _bed;
+    private int _disposed;
 
     internal NetworkNamespaceHost(PostgresTestBed? bed, string name, string hostInterface, string address)
     {
-        this.bed = bed;
+        _bed = bed;
         Name = name;
         HostInterface = hostInterface;
         Address = address;
@@ -28,15 +28,28 @@ public sealed class NetworkNamespaceHost : IAsyncDisposable, IDisposable
 
     internal string HostInterface { get; }
 
+    /// <summary>
+    /// Cuts the link to the namespace (the host end of the veth pair goes down): packets either way are dropped, established
+    /// TCP connections hang instead of being reset, new connections fail with "no route to host". Undo with <see cref="ReconnectAsync"/>.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the command.</param>
+    /// <returns>A task that completes when the link is down.</returns>
+    public Task DisconnectAsync(CancellationToken cancellationToken = default) => NetworkNamespaces.SetHostLinkAsync(HostInterface, up: false, cancellationToken);
+
+    /// <summary>Restores the link <see cref="DisconnectAsync"/> cut; connections that survived it carry on.</summary>
+    /// <param name="cancellationToken">Cancels the command.</param>
+    /// <returns>A task that completes when the link is up.</returns>
+    public Task ReconnectAsync(CancellationToken cancellationToken = default) => NetworkNamespaces.SetHostLinkAsync(HostInterface, up: true, cancellationToken);
+
     /// <summary>Kills the processes still inside, deletes the namespace and the veth pair.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
         }
 
-        bed?.Forget(this);
+        _bed?.Forget(this);
         NetworkNamespaces.Delete(Name, HostInterface);
     }
 

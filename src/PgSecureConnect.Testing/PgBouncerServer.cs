@@ -13,12 +13,12 @@ namespace PgSecureConnect.Testing;
 public sealed class PgBouncerServer : IAsyncDisposable, IDisposable
 {
     private static readonly string[] SearchDirectories = ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"];
-    private readonly PostgresTestBed bed;
-    private int disposed;
+    private readonly PostgresTestBed _bed;
+    private int _disposed;
 
     private PgBouncerServer(PostgresTestBed bed, PostgresServer backend, string directory, string host, int port)
     {
-        this.bed = bed;
+        _bed = bed;
         Backend = backend;
         Directory = directory;
         Host = host;
@@ -61,15 +61,35 @@ public sealed class PgBouncerServer : IAsyncDisposable, IDisposable
 
     private string ConfigPath => Path.Combine(Directory, "pgbouncer.ini");
 
+    /// <summary>
+    /// Restarts PgBouncer on the same port and configuration: SIGTERM (PgBouncer's immediate shutdown: every client and
+    /// server connection is closed, transactions in flight are lost to their clients), then starts it and waits until it listens.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>A task that completes when PgBouncer accepts connections again.</returns>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        StopProcess();
+        var command = _bed.ServerUser.Wrap(new CommandLine(FindExecutable(), "-d", "-q", ConfigPath));
+        var result = await ProcessRunner.RunAsync(command, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded || !await WaitUntilListeningAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new PostgresTestBedException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"PgBouncer did not restart on {Host}:{Port} (exit code {result.ExitCode}: {result.Diagnostics}).{LogFile.Describe(LogFilePath)}"));
+        }
+    }
+
     /// <summary>Stops PgBouncer (SIGTERM, SIGKILL if it lingers) and deletes its directory.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
         }
 
-        bed.Forget(this);
+        _bed.Forget(this);
         StopProcess();
         LeftoverSweeper.TryDeleteDirectory(Directory);
     }
@@ -162,13 +182,13 @@ public sealed class PgBouncerServer : IAsyncDisposable, IDisposable
         var files = new List<string> { ConfigPath, Path.Combine(Directory, "userlist.txt") };
         if (options.ClientTls)
         {
-            var certificate = bed.Certificates.Factory.GetServerCertificate(ServerCertificateKind.Valid, Host);
+            var certificate = _bed.Certificates.Factory.GetServerCertificate(ServerCertificateKind.Valid, Host);
             files.Add(WritePrivateFile("client-tls.crt", certificate.CertificatePem));
             files.Add(WritePrivateFile("client-tls.key", certificate.PrivateKeyPem));
             ini.Append("client_tls_sslmode = allow\n")
                 .Append(CultureInfo.InvariantCulture, $"client_tls_cert_file = {Path.Combine(Directory, "client-tls.crt")}\n")
                 .Append(CultureInfo.InvariantCulture, $"client_tls_key_file = {Path.Combine(Directory, "client-tls.key")}\n")
-                .Append(CultureInfo.InvariantCulture, $"client_tls_ca_file = {bed.Certificates.CaCertificatePath}\n");
+                .Append(CultureInfo.InvariantCulture, $"client_tls_ca_file = {_bed.Certificates.CaCertificatePath}\n");
         }
         else
         {
@@ -179,7 +199,7 @@ public sealed class PgBouncerServer : IAsyncDisposable, IDisposable
         WritePrivateFile(
             "userlist.txt",
             $"\"{Backend.Username}\" \"{Backend.Password}\"\n\"{Backend.Md5Username}\" \"{Backend.Md5Password}\"\n");
-        await bed.ServerUser.GiveAsync(files, recursive: false, cancellationToken).ConfigureAwait(false);
+        await _bed.ServerUser.GiveAsync(files, recursive: false, cancellationToken).ConfigureAwait(false);
     }
 
     private string WritePrivateFile(string name, string content)

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text;
 using Npgsql;
 using PgSecureConnect.Testing.Internal;
 
@@ -14,21 +13,19 @@ namespace PgSecureConnect.Testing;
 public sealed class PostgresServer : IAsyncDisposable, IDisposable
 {
     private const string AdminApplicationName = "pgsecure-testbed";
-    private static readonly TimeSpan PgCtlTimeout = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(90);
 
-    private readonly PostgresTestBed bed;
-    private readonly PostgresServerOptions options;
-    private readonly SemaphoreSlim lifecycle = new(1, 1);
-    private readonly List<string> synchronousStandbyNames = [];
-    private int? pid;
-    private volatile bool frozen;
-    private int disposed;
+    private readonly PostgresTestBed _bed;
+    private readonly PostgresServerOptions _options;
+    private readonly ServerConfigurationFiles _configuration;
+    private readonly Postmaster _postmaster;
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
+    private readonly List<string> _synchronousStandbyNames = [];
+    private int _disposed;
 
     internal PostgresServer(PostgresTestBed bed, string name, string directory, PostgresServerOptions options, int port)
     {
-        this.bed = bed;
-        this.options = options;
+        _bed = bed;
+        _options = options;
         Name = name;
         ServerDirectory = directory;
         Port = port;
@@ -37,6 +34,9 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
         {
             throw new ArgumentException($"ListenAddress must be an IP address, not '{Host}'.", nameof(options));
         }
+
+        _configuration = new ServerConfigurationFiles(bed, this);
+        _postmaster = new Postmaster(bed, this);
     }
 
     /// <summary>A short name unique within the test bed (e.g. <c>s3</c>), used for its directory and in messages.</summary>
@@ -55,13 +55,13 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     public string Username { get; } = ClusterTemplate.UserName;
 
     /// <summary>The generated password of <see cref="Username"/> (letters and digits only, so it needs no escaping anywhere).</summary>
-    public string Password => bed.Template.Password;
+    public string Password => _bed.Template.Password;
 
     /// <summary>A user whose password is stored as MD5 and whose pg_hba.conf line says md5 (no SCRAM, so no channel binding).</summary>
     public string Md5Username { get; } = ClusterTemplate.Md5UserName;
 
     /// <summary>The generated password of <see cref="Md5Username"/>.</summary>
-    public string Md5Password => bed.Template.Md5Password;
+    public string Md5Password => _bed.Template.Md5Password;
 
     /// <summary><c>postgresql://user:password@host:port/database</c>, percent-encoded, without any sslmode.</summary>
     public string Url => BuildUrl(Host, Port, Username, Password, Database);
@@ -83,17 +83,17 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     public string LogFilePath => Path.Combine(ServerDirectory, "postgres.log");
 
     /// <summary>The postmaster's pid while the server runs; null when stopped or crashed.</summary>
-    public int? ProcessId => pid is { } p && ProcessTable.IsAlive(p) ? p : null;
+    public int? ProcessId => _postmaster.ProcessId;
 
     /// <summary>Whether the postmaster is alive (a frozen server is running).</summary>
     public bool IsRunning => ProcessId is not null;
 
     /// <summary>Whether the postmaster and its processes are stopped by <see cref="Freeze"/>.</summary>
-    public bool IsFrozen => frozen;
+    public bool IsFrozen => _postmaster.IsFrozen;
 
     internal string ServerDirectory { get; }
 
-    internal PostgresServerOptions Options => options;
+    internal PostgresServerOptions Options => _options;
 
     private string AdminConnectionString => new NpgsqlConnectionStringBuilder
     {
@@ -115,35 +115,14 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     public async Task StopAsync(StopMode mode = StopMode.Fast, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        await lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!IsRunning)
-            {
-                pid = null;
-                return;
-            }
-
-            ThawCore();
-            var stop = new CommandLine(
-                bed.Installation.GetToolPath("pg_ctl"),
-                "stop",
-                "-D", DataDirectory,
-                "-m", mode == StopMode.Immediate ? "immediate" : "fast",
-                "-w",
-                "-t", ((int)PgCtlTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture));
-            var result = await RunPgCtlAsync(bed.ServerUser.Wrap(stop), cancellationToken).ConfigureAwait(false);
-            if (!result.Succeeded && IsRunning)
-            {
-                throw Failure($"pg_ctl stop -m {mode} failed: {result.Diagnostics}");
-            }
-
-            await WaitUntilGoneAsync(pid, cancellationToken).ConfigureAwait(false);
-            pid = null;
+            await _postmaster.StopAsync(mode, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            lifecycle.Release();
+            _lifecycle.Release();
         }
     }
 
@@ -156,26 +135,14 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     public async Task CrashAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        await lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (ProcessId is not { } postmaster)
-            {
-                return;
-            }
-
-            var killed = ServerProcesses.Kill(postmaster);
-            frozen = false;
-            if (!await ProcessTable.WaitForExitAsync(killed, TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false))
-            {
-                throw Failure("Processes of the server were still alive 15 s after SIGKILL");
-            }
-
-            pid = null;
+            await _postmaster.CrashAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            lifecycle.Release();
+            _lifecycle.Release();
         }
     }
 
@@ -186,20 +153,14 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     public void Freeze()
     {
         ThrowIfDisposed();
-        if (ProcessId is not { } postmaster)
-        {
-            throw Failure("Cannot freeze a server that is not running");
-        }
-
-        ServerProcesses.Freeze(postmaster);
-        frozen = true;
+        _postmaster.Freeze();
     }
 
     /// <summary>SIGCONTs the processes <see cref="Freeze"/> stopped; does nothing when not frozen.</summary>
     public void Thaw()
     {
         ThrowIfDisposed();
-        ThawCore();
+        _postmaster.Thaw();
     }
 
     /// <summary>Starts the server again after <see cref="StopAsync"/> or <see cref="CrashAsync"/>, on the same port; does nothing while it runs.</summary>
@@ -208,7 +169,7 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        await lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (!IsRunning)
@@ -218,7 +179,7 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
         }
         finally
         {
-            lifecycle.Release();
+            _lifecycle.Release();
         }
     }
 
@@ -228,21 +189,10 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     public async Task PromoteAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        await lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var promote = new CommandLine(
-                bed.Installation.GetToolPath("pg_ctl"),
-                "promote",
-                "-D", DataDirectory,
-                "-w",
-                "-t", ((int)PgCtlTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture));
-            var result = await RunPgCtlAsync(bed.ServerUser.Wrap(promote), cancellationToken).ConfigureAwait(false);
-            if (!result.Succeeded)
-            {
-                throw Failure($"pg_ctl promote failed: {result.Diagnostics}");
-            }
-
+            await _postmaster.PromoteAsync(cancellationToken).ConfigureAwait(false);
             await WaitUntilAsync(
                 async ct => !await ExecuteScalarAsync<bool>("SELECT pg_is_in_recovery()", ct).ConfigureAwait(false),
                 TimeSpan.FromSeconds(30),
@@ -251,7 +201,7 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
         }
         finally
         {
-            lifecycle.Release();
+            _lifecycle.Release();
         }
     }
 
@@ -267,7 +217,7 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
         ThrowIfDisposed();
 
         // PostgreSQL 14+ can wait until each session is really gone.
-        var terminate = bed.Installation.Version.Major >= 14 ? "pg_terminate_backend(pid, 10000)" : "pg_terminate_backend(pid)";
+        var terminate = _bed.Installation.Version.Major >= 14 ? "pg_terminate_backend(pid, 10000)" : "pg_terminate_backend(pid)";
         var sql = $"""
             WITH targets AS MATERIALIZED (
                 SELECT pid FROM pg_stat_activity
@@ -331,32 +281,15 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     /// <summary>Shuts the server down at once (immediate shutdown, SIGKILL if it lingers) and deletes its directory.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
         }
 
-        bed.Forget(this);
-        var info = PostmasterPidFile.Read(DataDirectory);
-        if (info is not null && info.IsPostmasterAlive)
-        {
-            ServerProcesses.Shutdown(info.Pid, TimeSpan.FromSeconds(5));
-        }
-        else if (pid is { } known && ProcessTable.IsAlive(known))
-        {
-            ServerProcesses.Shutdown(known, TimeSpan.FromSeconds(5));
-        }
-
-        if (info is not null && !ProcessTable.IsAlive(info.Pid) && File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
-        {
-            // Left behind by a crash: the postmaster could not remove its shared memory segment.
-            ServerProcesses.RemoveSharedMemory(info.SharedMemoryId);
-        }
-
-        pid = null;
-        frozen = false;
+        _bed.Forget(this);
+        _postmaster.ShutDownNow();
         LeftoverSweeper.TryDeleteDirectory(ServerDirectory);
-        lifecycle.Dispose();
+        _lifecycle.Dispose();
     }
 
     /// <inheritdoc cref="Dispose" />
@@ -385,73 +318,29 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Writes postgresql.conf, pg_hba.conf and the certificates into the data directory.</summary>
-    internal async Task WriteConfigurationAsync(CancellationToken cancellationToken)
-    {
-        var written = new List<string>
-        {
-            WriteFile("postgresql.conf", BuildPostgresqlConf()),
-            WriteFile("pg_hba.conf", BuildPgHbaConf()),
-        };
-
-        var certificate = bed.Certificates.Factory.GetServerCertificate(options.Certificate, Host);
-        written.Add(WriteFile("server.crt", certificate.CertificatePem));
-        written.Add(WriteFile("server.key", certificate.PrivateKeyPem));
-        written.Add(WriteFile("root.crt", bed.Certificates.Factory.TrustedCaPem));
-        await bed.ServerUser.GiveAsync(written, recursive: false, cancellationToken).ConfigureAwait(false);
-    }
+    internal Task WriteConfigurationAsync(CancellationToken cancellationToken) => _configuration.WriteAsync(cancellationToken);
 
     /// <summary>Appends lines to postgresql.auto.conf (later lines win over earlier ones).</summary>
-    internal async Task AppendAutoConfAsync(string text, CancellationToken cancellationToken)
-    {
-        var path = Path.Combine(DataDirectory, "postgresql.auto.conf");
-        await File.AppendAllTextAsync(path, text, cancellationToken).ConfigureAwait(false);
-        await bed.ServerUser.GiveAsync([path], recursive: false, cancellationToken).ConfigureAwait(false);
-    }
+    internal Task AppendAutoConfAsync(string text, CancellationToken cancellationToken) => _configuration.AppendAutoConfAsync(text, cancellationToken);
 
     /// <summary>Starts the postmaster with <c>pg_ctl start -w</c>; on a port clash picks another port when allowed and retries.</summary>
     internal async Task StartCoreAsync(bool allowPortChange, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            RemoveStalePidFile();
-            var logOffset = File.Exists(LogFilePath) ? new FileInfo(LogFilePath).Length : 0;
-            var start = new CommandLine(
-                bed.Installation.GetToolPath("pg_ctl"),
-                "start",
-                "-D", DataDirectory,
-                "-l", LogFilePath,
-                "-w",
-                "-t", ((int)PgCtlTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture),
-                "-s");
-            var command = bed.ServerUser.Wrap(start);
-            if (options.NetworkNamespace is { } networkNamespace)
+            if (await _postmaster.TryStartAsync(cancellationToken).ConfigureAwait(false) is not { } failure)
             {
-                command = command.InNetworkNamespace(networkNamespace.Name);
-            }
-
-            var result = await RunPgCtlAsync(command, cancellationToken).ConfigureAwait(false);
-            var info = PostmasterPidFile.Read(DataDirectory);
-            if (result.Succeeded && info is not null && info.IsPostmasterAlive)
-            {
-                pid = info.Pid;
                 return;
             }
 
-            // pg_ctl gave up or the server died: make sure nothing half-started stays behind.
-            if (info is not null && info.IsPostmasterAlive)
-            {
-                ServerProcesses.Shutdown(info.Pid, TimeSpan.FromSeconds(5));
-            }
-
-            var newLog = ReadLogFrom(logOffset);
-            if (allowPortChange && attempt < 5 && newLog.Contains("Address already in use", StringComparison.Ordinal))
+            if (allowPortChange && attempt < 5 && failure.AddressInUse)
             {
                 Port = PortAllocator.Allocate();
                 await WriteConfigurationAsync(cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
-            throw Failure($"The server did not start (pg_ctl exit code {result.ExitCode}: {result.Diagnostics})");
+            throw Failure(failure.Message);
         }
     }
 
@@ -459,12 +348,12 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     internal async Task AddSynchronousStandbyAsync(string applicationName, CancellationToken cancellationToken)
     {
         string value;
-        lock (synchronousStandbyNames)
+        lock (_synchronousStandbyNames)
         {
-            synchronousStandbyNames.Add(applicationName);
+            _synchronousStandbyNames.Add(applicationName);
             value = string.Create(
                 CultureInfo.InvariantCulture,
-                $"FIRST {synchronousStandbyNames.Count} ({string.Join(", ", synchronousStandbyNames.Select(n => "\"" + n + "\""))})");
+                $"FIRST {_synchronousStandbyNames.Count} ({string.Join(", ", _synchronousStandbyNames.Select(n => "\"" + n + "\""))})");
         }
 
         await ExecuteScalarAsync<object>($"ALTER SYSTEM SET synchronous_standby_names = '{value.Replace("'", "''", StringComparison.Ordinal)}'", cancellationToken).ConfigureAwait(false);
@@ -504,158 +393,5 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
     internal PostgresTestBedException Failure(string message) =>
         new($"{message}. Server {this}.{LogFile.Describe(LogFilePath)}");
 
-    /// <summary>Runs a pg_ctl command; if even its own -t limit fails to end it, the timeout error gets the server's log tail.</summary>
-    private async Task<ProcessResult> RunPgCtlAsync(CommandLine command, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await ProcessRunner.RunAsync(command, CommandTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (PostgresTestBedException exception)
-        {
-            throw new PostgresTestBedException($"{exception.Message}{Environment.NewLine}Server {this}.{LogFile.Describe(LogFilePath)}", exception);
-        }
-    }
-
-    private static string QuoteSetting(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
-
-    private void ThawCore()
-    {
-        if (frozen && pid is { } postmaster)
-        {
-            ServerProcesses.Thaw(postmaster);
-        }
-
-        frozen = false;
-    }
-
-    private async Task WaitUntilGoneAsync(int? postmaster, CancellationToken cancellationToken)
-    {
-        if (postmaster is { } p && !await ProcessTable.WaitForExitAsync([p], TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false))
-        {
-            throw Failure("The postmaster was still alive 30 s after pg_ctl stop");
-        }
-    }
-
-    /// <summary>
-    /// Lock files of a postmaster that is gone (crash) make the next start fail as long as the dead postmaster is a zombie
-    /// not yet reaped (PostgreSQL's kill(pid, 0) check sees it as alive): remove postmaster.pid, the shared memory segment
-    /// it names, and the Unix socket's lock file.
-    /// </summary>
-    private void RemoveStalePidFile()
-    {
-        var info = PostmasterPidFile.Read(DataDirectory);
-        if (info is not null && !info.IsPostmasterAlive)
-        {
-            ServerProcesses.RemoveSharedMemory(info.SharedMemoryId);
-            File.Delete(Path.Combine(DataDirectory, "postmaster.pid"));
-        }
-
-        var socketLock = Path.Combine(UnixSocketDirectory, string.Create(CultureInfo.InvariantCulture, $".s.PGSQL.{Port}.lock"));
-        try
-        {
-            var firstLine = File.Exists(socketLock) ? File.ReadLines(socketLock).FirstOrDefault() : null;
-            if (firstLine is not null
-                && int.TryParse(firstLine.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var lockPid)
-                && !ProcessTable.IsAlive(Math.Abs(lockPid)))
-            {
-                File.Delete(socketLock);
-                File.Delete(Path.Combine(UnixSocketDirectory, string.Create(CultureInfo.InvariantCulture, $".s.PGSQL.{Port}")));
-            }
-        }
-        catch (IOException)
-        {
-            // Raced with something; the start will report it.
-        }
-    }
-
-    private string ReadLogFrom(long offset)
-    {
-        try
-        {
-            using var stream = new FileStream(LogFilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            stream.Seek(Math.Min(offset, stream.Length), SeekOrigin.Begin);
-            using var reader = new StreamReader(stream);
-            return reader.ReadToEnd();
-        }
-        catch (IOException)
-        {
-            return string.Empty;
-        }
-    }
-
-    private string WriteFile(string name, string content)
-    {
-        var path = Path.Combine(DataDirectory, name);
-        File.WriteAllText(path, content);
-        UnixFile.MakePrivate(path);
-        return path;
-    }
-
-    private string BuildPostgresqlConf()
-    {
-        var settings = new List<(string Name, string Value)>
-        {
-            ("listen_addresses", Host),
-            ("port", Port.ToString(CultureInfo.InvariantCulture)),
-            ("unix_socket_directories", UnixSocketDirectory),
-            ("max_connections", "100"),
-            ("shared_buffers", "16MB"),
-            ("dynamic_shared_memory_type", "mmap"), // in the data directory: nothing left in /dev/shm after a crash
-            ("fsync", "off"),
-            ("full_page_writes", "off"),
-            ("wal_level", "replica"),
-            ("max_wal_senders", "10"),
-            ("wal_keep_size", "32MB"),
-            ("min_wal_size", "4MB"),
-            ("max_wal_size", "64MB"),
-            ("hot_standby", "on"),
-            ("autovacuum", "off"),
-            ("jit", "off"),
-            ("password_encryption", "scram-sha-256"),
-            ("ssl", options.Tls == ServerTlsMode.Off ? "off" : "on"),
-            ("ssl_cert_file", "server.crt"),
-            ("ssl_key_file", "server.key"),
-            ("ssl_ca_file", "root.crt"),
-            ("log_destination", "stderr"),
-            ("logging_collector", "off"),
-            ("log_line_prefix", "%m [%p] %q%a@%d "),
-            ("log_connections", "on"),
-            ("lc_messages", "C"),
-            ("datestyle", "iso, mdy"),
-            ("timezone", "UTC"),
-            ("log_timezone", "UTC"),
-        };
-        settings.AddRange(options.Settings.Select(pair => (pair.Key, pair.Value)));
-
-        var text = new StringBuilder("# Written by PgSecureConnect.Testing for a throwaway test server.\n");
-        foreach (var (name, value) in settings)
-        {
-            text.Append(name).Append(" = ").Append(QuoteSetting(value)).Append('\n');
-        }
-
-        return text.ToString();
-    }
-
-    private string BuildPgHbaConf()
-    {
-        var type = options.Tls switch
-        {
-            ServerTlsMode.HostSslOnly => "hostssl",
-            ServerTlsMode.HostNoSslOnly => "hostnossl",
-            _ => "host",
-        };
-        return $"""
-            # Written by PgSecureConnect.Testing ({options.Tls}).
-            # TYPE   DATABASE     USER         ADDRESS  METHOD
-            local    all          all                   scram-sha-256
-            local    replication  all                   scram-sha-256
-            {type}   all          {Md5Username}  all      md5
-            {type}   all          all          all      scram-sha-256
-            {type}   replication  all          all      scram-sha-256
-
-            """;
-    }
-
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) == 1, this);
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
 }

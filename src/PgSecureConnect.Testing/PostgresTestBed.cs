@@ -14,13 +14,13 @@ namespace PgSecureConnect.Testing;
 /// </summary>
 public sealed partial class PostgresTestBed : IAsyncDisposable, IDisposable
 {
-    private readonly object gate = new();
-    private readonly List<PostgresServer> servers = [];
-    private readonly List<PgBouncerServer> bouncers = [];
-    private readonly List<NetworkNamespaceHost> namespaces = [];
-    private readonly List<IDisposable> endpoints = [];
-    private int counter;
-    private int disposed;
+    private readonly object _gate = new();
+    private readonly List<PostgresServer> _servers = [];
+    private readonly List<PgBouncerServer> _bouncers = [];
+    private readonly List<NetworkNamespaceHost> _namespaces = [];
+    private readonly List<IDisposable> _endpoints = [];
+    private int _counter;
+    private int _disposed;
 
     private PostgresTestBed(
         PostgresInstallation installation,
@@ -122,7 +122,7 @@ public sealed partial class PostgresTestBed : IAsyncDisposable, IDisposable
         options = (options ?? new PostgresServerOptions()).Clone();
         var directory = await CreateServerDirectoryAsync("s", cancellationToken).ConfigureAwait(false);
         var server = new PostgresServer(this, Path.GetFileName(directory), directory, options, PortAllocator.Allocate());
-        Track(server, servers);
+        Track(server, _servers);
         try
         {
             // cp -a keeps the server user's ownership and the 0700 mode PostgreSQL insists on.
@@ -167,7 +167,7 @@ public sealed partial class PostgresTestBed : IAsyncDisposable, IDisposable
         serverOptions.ListenAddress = options.ListenAddress;
         serverOptions.NetworkNamespace = null;
         var standby = new PostgresServer(this, name, directory, serverOptions, PortAllocator.Allocate());
-        Track(standby, servers);
+        Track(standby, _servers);
         try
         {
             var conninfo = string.Create(
@@ -232,7 +232,7 @@ public sealed partial class PostgresTestBed : IAsyncDisposable, IDisposable
         PgBouncerServer.FindExecutable();
         var directory = await CreateServerDirectoryAsync("b", cancellationToken).ConfigureAwait(false);
         var bouncer = await PgBouncerServer.StartAsync(this, backend, options ?? new PgBouncerOptions(), directory, cancellationToken).ConfigureAwait(false);
-        Track(bouncer, bouncers);
+        Track(bouncer, _bouncers);
         return bouncer;
     }
 
@@ -242,7 +242,7 @@ public sealed partial class PostgresTestBed : IAsyncDisposable, IDisposable
     {
         ThrowIfDisposed();
         var endpoint = RefusedEndpoint.Create();
-        Track<IDisposable>(endpoint, endpoints);
+        Track<IDisposable>(endpoint, _endpoints);
         return endpoint;
     }
 
@@ -252,7 +252,7 @@ public sealed partial class PostgresTestBed : IAsyncDisposable, IDisposable
     {
         ThrowIfDisposed();
         var endpoint = BlackHoleEndpoint.Start();
-        Track<IDisposable>(endpoint, endpoints);
+        Track<IDisposable>(endpoint, _endpoints);
         return endpoint;
     }
 
@@ -275,14 +275,14 @@ public sealed partial class PostgresTestBed : IAsyncDisposable, IDisposable
 
         var (name, hostInterface, address) = await NetworkNamespaces.CreateAsync(cancellationToken).ConfigureAwait(false);
         var host = new NetworkNamespaceHost(this, name, hostInterface, address);
-        Track(host, namespaces);
+        Track(host, _namespaces);
         return host;
     }
 
     /// <summary>Stops every server and PgBouncer, deletes namespaces, closes endpoints, deletes the temporary directory.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
         }
@@ -292,12 +292,12 @@ public sealed partial class PostgresTestBed : IAsyncDisposable, IDisposable
         PostgresServer[] serversToStop;
         NetworkNamespaceHost[] namespacesToDelete;
         IDisposable[] endpointsToClose;
-        lock (gate)
+        lock (_gate)
         {
-            bouncersToStop = bouncers.ToArray();
-            serversToStop = servers.ToArray();
-            namespacesToDelete = namespaces.ToArray();
-            endpointsToClose = endpoints.ToArray();
+            bouncersToStop = _bouncers.ToArray();
+            serversToStop = _servers.ToArray();
+            namespacesToDelete = _namespaces.ToArray();
+            endpointsToClose = _endpoints.ToArray();
         }
 
         Parallel.ForEach(bouncersToStop, bouncer => bouncer.Dispose());
@@ -322,15 +322,15 @@ public sealed partial class PostgresTestBed : IAsyncDisposable, IDisposable
     /// <returns>A task that completes when everything is gone.</returns>
     public ValueTask DisposeAsync() => new(Task.Run(Dispose));
 
-    internal void Forget(PostgresServer server) => Forget(server, servers);
+    internal void Forget(PostgresServer server) => Forget(server, _servers);
 
-    internal void Forget(PgBouncerServer bouncer) => Forget(bouncer, bouncers);
+    internal void Forget(PgBouncerServer bouncer) => Forget(bouncer, _bouncers);
 
-    internal void Forget(NetworkNamespaceHost host) => Forget(host, namespaces);
+    internal void Forget(NetworkNamespaceHost host) => Forget(host, _namespaces);
 
     private void Track<T>(T item, List<T> list)
     {
-        lock (gate)
+        lock (_gate)
         {
             list.Add(item);
         }
@@ -338,7 +338,7 @@ public sealed partial class PostgresTestBed : IAsyncDisposable, IDisposable
 
     private void Forget<T>(T item, List<T> list)
     {
-        lock (gate)
+        lock (_gate)
         {
             list.Remove(item);
         }
@@ -347,7 +347,7 @@ public sealed partial class PostgresTestBed : IAsyncDisposable, IDisposable
     /// <summary>A new directory for one server or PgBouncer (<c>s3</c>, <c>b4</c>), owned by the server user, mode 0700.</summary>
     private async Task<string> CreateServerDirectoryAsync(string prefix, CancellationToken cancellationToken)
     {
-        var number = Interlocked.Increment(ref counter);
+        var number = Interlocked.Increment(ref _counter);
         var directory = Path.Combine(RootDirectory, prefix + number.ToString(CultureInfo.InvariantCulture));
         Directory.CreateDirectory(directory);
         UnixFile.MakePrivateDirectory(directory);
@@ -355,7 +355,7 @@ public sealed partial class PostgresTestBed : IAsyncDisposable, IDisposable
         return directory;
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) == 1, this);
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
 
     [GeneratedRegex("^[A-Za-z0-9_]{1,63}$")]
     private static partial Regex IdentifierPattern();

@@ -10,11 +10,11 @@ namespace PgSecureConnect.Testing;
 /// </summary>
 public sealed class RefusedEndpoint : IDisposable
 {
-    private readonly Socket socket;
+    private readonly Socket _socket;
 
     private RefusedEndpoint(Socket socket)
     {
-        this.socket = socket;
+        _socket = socket;
         var endPoint = (IPEndPoint)socket.LocalEndPoint!;
         Host = endPoint.Address.ToString();
         Port = endPoint.Port;
@@ -27,7 +27,7 @@ public sealed class RefusedEndpoint : IDisposable
     public int Port { get; }
 
     /// <summary>Releases the port.</summary>
-    public void Dispose() => socket.Dispose();
+    public void Dispose() => _socket.Dispose();
 
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Host}:{Port} (refused)");

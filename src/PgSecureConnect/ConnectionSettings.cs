@@ -26,7 +26,9 @@ public sealed class ConnectionSettings
     /// <summary>Freezes what <paramref name="builder"/> holds; later changes to the builder do not reach these settings.</summary>
     internal ConnectionSettings(ConnectionSettingsBuilder builder)
     {
-        Servers = builder.Servers;
+        // Copies behind read-only wrappers: a caller casting Servers to List<T> cannot change the settings a factory
+        // (or its lazily built multi-host data source) uses.
+        Servers = builder.Servers.ToList().AsReadOnly();
         Database = builder.Database;
         Username = builder.Username;
         Password = builder.Password;
@@ -39,7 +41,7 @@ public sealed class ConnectionSettings
         ClientCertificateDisabled = builder.ClientCertificateDisabled;
         UrlFile = builder.UrlFile;
         CredentialStatus = builder.CredentialStatus;
-        Warnings = builder.Warnings;
+        Warnings = builder.Warnings.ToList().AsReadOnly();
         SslNegotiation = builder.SslNegotiation;
         SslMinProtocolVersion = builder.SslMinProtocolVersion;
         SslMaxProtocolVersion = builder.SslMaxProtocolVersion;

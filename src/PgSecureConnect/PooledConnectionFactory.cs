@@ -13,6 +13,7 @@ public abstract class PooledConnectionFactory : IConnectionFactory
     private protected PooledConnectionFactory(ConnectionSettings settings, ConnectionFactoryOptions? options)
     {
         Core = new ConnectionFactoryCore(settings, options);
+        UnitOfWork = new UnitsOfWork.UnitOfWorkRunner(Core, Core.Retry, Core.TimeProvider, Core.Logger, Core.FactoryName);
     }
 
     /// <inheritdoc />
@@ -22,6 +23,9 @@ public abstract class PooledConnectionFactory : IConnectionFactory
     public NpgsqlDataSource DataSource => Core.DataSource;
 
     internal ConnectionFactoryCore Core { get; }
+
+    /// <summary>Runs units of work with this factory's retry policy, clock, logger and pools.</summary>
+    internal UnitsOfWork.UnitOfWorkRunner UnitOfWork { get; }
 
     /// <inheritdoc />
     public ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) => Core.OpenConnectionAsync(cancellationToken);

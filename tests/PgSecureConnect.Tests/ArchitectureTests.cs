@@ -6,14 +6,15 @@ namespace PgSecureConnect.Tests;
 /// <summary>
 /// The arrows between the library's folders run one way (see <c>../shared/conventions.md</c>): <c>Internal</c> is a
 /// leaf; <c>Parsing</c> and <c>Security</c> know nothing of each other or of what comes after them; <c>Diagnostics</c>
-/// sees no connecting code; <c>Connecting</c> may use everything. The root namespace is the public vocabulary every
+/// sees no connecting code; <c>Connecting</c> opens connections with all of those; <c>UnitsOfWork</c> retries work on
+/// top of <c>Connecting</c>. The root namespace is the public vocabulary every
 /// folder shares. Checked on the compiled assembly (NetArchTest reads the IL, method bodies included).
 /// </summary>
 public sealed class ArchitectureTests
 {
     private const string Root = "PgSecureConnect";
 
-    private static readonly string[] Folders = ["Internal", "Logging", "Parsing", "Security", "Diagnostics", "Credentials", "Connecting"];
+    private static readonly string[] Folders = ["Internal", "Logging", "Parsing", "Security", "Diagnostics", "Credentials", "Connecting", "UnitsOfWork"];
 
     /// <summary>Each folder and the folders it may use.</summary>
     public static TheoryData<string, string[]> Allowed => new()
@@ -25,6 +26,7 @@ public sealed class ArchitectureTests
         { "Diagnostics", ["Internal", "Security"] },
         { "Credentials", ["Internal", "Logging", "Parsing", "Security", "Diagnostics"] },
         { "Connecting", ["Internal", "Logging", "Parsing", "Security", "Diagnostics", "Credentials"] },
+        { "UnitsOfWork", ["Internal", "Logging", "Parsing", "Security", "Diagnostics", "Credentials", "Connecting"] },
     };
 
     [Theory]

@@ -108,4 +108,17 @@ public class ConnectionSettingsTests
         typeof(ConnectionSettings).GetProperties().Where(p => p.SetMethod?.IsPublic == true).Should().BeEmpty();
         typeof(ConnectionSettings).GetConstructors().Should().BeEmpty("settings come from FromUrl, FromVariables or a factory");
     }
+
+    [Fact]
+    public void Casting_the_server_list_to_a_mutable_list_cannot_redirect_a_factory()
+    {
+        using var factory = ConnectionFactory.FromUrl("postgresql://u:p@127.0.0.1:5432,127.0.0.2:5432/db?sslmode=disable");
+
+        (factory.Settings.Servers is IList<ServerEndpoint> { IsReadOnly: false }).Should().BeFalse("a caller could otherwise add or replace a server");
+        var asList = factory.Settings.Servers as IList<ServerEndpoint>;
+        asList.Should().NotBeNull();
+        var write = () => asList![0] = new ServerEndpoint("attacker.example", 5432);
+        write.Should().Throw<NotSupportedException>();
+        factory.Settings.Servers[0].Host.Should().Be("127.0.0.1");
+    }
 }

@@ -86,3 +86,45 @@ public static class TestBedExample
         return connection.ProcessID;
     }
 }
+
+public static class UnitsOfWorkExamples
+{
+    public static async Task ReadmeAsync(IConnectionFactory db)
+    {
+        var id = Guid.NewGuid(); // the same key in every try
+        await db.ExecuteInTransactionAsync((c, tx, ct) => new NpgsqlCommand("INSERT INTO orders (id) VALUES ($1)", c, tx) { Parameters = { new() { Value = id } } }.ExecuteNonQueryAsync(ct),
+            verifySucceeded: async (c, ct) => await new NpgsqlCommand("SELECT count(*) FROM orders WHERE id = $1", c) { Parameters = { new() { Value = id } } }.ExecuteScalarAsync(ct) is 1L);
+    }
+
+    public static async Task<decimal> IdempotentAsync(IConnectionFactory db)
+    {
+        var total = await db.ExecuteAsync(async (connection, cancellationToken) =>
+        {
+            await using var command = new NpgsqlCommand("SELECT sum(total) FROM orders", connection);
+            return await command.ExecuteScalarAsync(cancellationToken) is decimal sum ? sum : 0m;
+        });
+        return total;
+    }
+
+    public static async Task VerifiableAsync(IConnectionFactory db)
+    {
+        var orderId = Guid.NewGuid(); // generated once, before the unit: every try inserts the same key
+        await db.ExecuteInTransactionAsync(
+            async (connection, transaction, cancellationToken) =>
+            {
+                await using var insert = new NpgsqlCommand("INSERT INTO orders (id, total) VALUES ($1, $2)", connection, transaction)
+                {
+                    Parameters = { new() { Value = orderId }, new() { Value = 42.50m } },
+                };
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            },
+            verifySucceeded: async (connection, cancellationToken) =>
+            {
+                await using var exists = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM orders WHERE id = $1)", connection)
+                {
+                    Parameters = { new() { Value = orderId } },
+                };
+                return (bool)(await exists.ExecuteScalarAsync(cancellationToken))!;
+            });
+    }
+}

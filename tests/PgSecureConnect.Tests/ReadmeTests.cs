@@ -18,7 +18,7 @@ public class ReadmeTests
     [Fact]
     public void Every_csharp_block_of_the_readme_and_the_docs_is_in_the_compiled_snippets_file()
     {
-        var root = PublicApiTests.RepositoryRoot();
+        var root = RepositoryRoot.Find();
         var documents = new[] { Path.Combine(root, "README.md") }.Concat(Directory.GetFiles(Path.Combine(root, "docs"), "*.md")).ToList();
         var snippets = Normalize(string.Join('\n', SnippetFiles.Select(file => File.ReadAllText(Path.Combine(root, file)))));
         var blocks = documents
@@ -38,7 +38,7 @@ public class ReadmeTests
     [Fact]
     public void First_screen_shows_the_two_commands_and_a_short_example()
     {
-        var readme = File.ReadAllText(Path.Combine(PublicApiTests.RepositoryRoot(), "README.md"));
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot.Find(), "README.md"));
         var firstScreen = readme[..readme.IndexOf("\n---", StringComparison.Ordinal)];
 
         firstScreen.Should().Contain("dotnet run --project samples/PgSecureConnect.Sample").And.Contain("dotnet test").And.Contain("dotnet add package PgSecureConnect");
@@ -50,7 +50,7 @@ public class ReadmeTests
     [Fact]
     public void Readme_fits_a_screen_and_links_every_reference_page()
     {
-        var root = PublicApiTests.RepositoryRoot();
+        var root = RepositoryRoot.Find();
         var readme = File.ReadAllText(Path.Combine(root, "README.md"));
 
         System.Text.Encoding.UTF8.GetByteCount(readme).Should().BeLessThanOrEqualTo(10 * 1024);

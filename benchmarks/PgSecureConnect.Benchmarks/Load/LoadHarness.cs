@@ -7,7 +7,7 @@ namespace PgSecureConnect.Benchmarks.Load;
 /// <summary>What a <c>load</c> run does; <c>--quick</c> shortens every phase for CI.</summary>
 internal sealed record LoadOptions(bool Quick, IReadOnlySet<string> Only, string? OutputPath)
 {
-    public static readonly string[] Scenarios = ["paired", "throughput", "deadhost", "alldown", "recovery", "colddead"];
+    public static readonly string[] Scenarios = ["paired", "throughput", "deadhost", "alldown", "recovery", "unitofwork", "colddead"];
 
     public bool Runs(string scenario) => Only.Count == 0 || Only.Contains(scenario);
 
@@ -97,6 +97,7 @@ internal static class LoadHarness
                 ("deadhost", () => DeadHostScenario.RunAsync(bed, options, report)),
                 ("alldown", () => AllDownScenario.RunAsync(bed, options, report)),
                 ("recovery", () => RecoveryScenario.RunAsync(bed, options, report)),
+                ("unitofwork", () => UnitOfWorkScenario.RunAsync(bed, options, report)),
                 ("colddead", () => ColdDeadFirstScenario.RunAsync(bed, options, report)),
             };
             foreach (var (name, run) in scenarios.Where(s => options.Runs(s.Name)))

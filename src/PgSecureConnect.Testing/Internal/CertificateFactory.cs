@@ -16,20 +16,20 @@ internal sealed class CertificateFactory : IDisposable
     /// <summary>A name with a line break, an ANSI escape and a right-to-left override, for <see cref="ServerCertificateKind.HostileNames"/>.</summary>
     internal const string HostileName = "evil\r\nINFO forged log line\u001b[31m\u202Egnp.exe";
 
-    private readonly X509Certificate2 trustedCa;
-    private readonly X509Certificate2 untrustedCa;
-    private readonly ConcurrentDictionary<(ServerCertificateKind Kind, string Address), PemPair> serverCertificates = new();
-    private readonly DateTimeOffset now = DateTimeOffset.UtcNow;
+    private readonly X509Certificate2 _trustedCa;
+    private readonly X509Certificate2 _untrustedCa;
+    private readonly ConcurrentDictionary<(ServerCertificateKind Kind, string Address), PemPair> _serverCertificates = new();
+    private readonly DateTimeOffset _now = DateTimeOffset.UtcNow;
 
     public CertificateFactory()
     {
-        trustedCa = CreateCa("CN=PgSecureConnect Test CA");
-        untrustedCa = CreateCa("CN=PgSecureConnect Untrusted Test CA");
+        _trustedCa = CreateCa("CN=PgSecureConnect Test CA");
+        _untrustedCa = CreateCa("CN=PgSecureConnect Untrusted Test CA");
     }
 
-    public string TrustedCaPem => trustedCa.ExportCertificatePem();
+    public string TrustedCaPem => _trustedCa.ExportCertificatePem();
 
-    public string UntrustedCaPem => untrustedCa.ExportCertificatePem();
+    public string UntrustedCaPem => _untrustedCa.ExportCertificatePem();
 
     public PemPair CreateClientCertificate(string userName)
     {
@@ -38,19 +38,19 @@ internal sealed class CertificateFactory : IDisposable
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(trustedCa, true, false));
-        using var certificate = request.Create(trustedCa, now.AddDays(-1), now.AddDays(30), NewSerialNumber());
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_trustedCa, true, false));
+        using var certificate = request.Create(_trustedCa, _now.AddDays(-1), _now.AddDays(30), NewSerialNumber());
         return new PemPair(certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
     }
 
     /// <summary>The server certificate of that kind for a server listening on <paramref name="listenAddress"/> (made once, then reused).</summary>
     public PemPair GetServerCertificate(ServerCertificateKind kind, string listenAddress) =>
-        serverCertificates.GetOrAdd((kind, listenAddress), key => CreateServerCertificate(key.Kind, key.Address));
+        _serverCertificates.GetOrAdd((kind, listenAddress), key => CreateServerCertificate(key.Kind, key.Address));
 
     public void Dispose()
     {
-        trustedCa.Dispose();
-        untrustedCa.Dispose();
+        _trustedCa.Dispose();
+        _untrustedCa.Dispose();
     }
 
     private static byte[] NewSerialNumber()
@@ -69,7 +69,7 @@ internal sealed class CertificateFactory : IDisposable
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
 
         // Starts well in the past so that the expired server certificate still lies inside the CA's validity.
-        return request.CreateSelfSigned(now.AddDays(-365), now.AddDays(365));
+        return request.CreateSelfSigned(_now.AddDays(-365), _now.AddDays(365));
     }
 
     private PemPair CreateServerCertificate(ServerCertificateKind kind, string listenAddress)
@@ -126,13 +126,13 @@ internal sealed class CertificateFactory : IDisposable
             request.CertificateExtensions.Add(names.Build());
         }
 
-        var issuer = kind == ServerCertificateKind.Untrusted ? untrustedCa : trustedCa;
+        var issuer = kind == ServerCertificateKind.Untrusted ? _untrustedCa : _trustedCa;
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
         var (notBefore, notAfter) = kind switch
         {
-            ServerCertificateKind.Expired => (now.AddDays(-30), now.AddDays(-1)),
-            ServerCertificateKind.ExpiresSoon => (now.AddDays(-1), now.AddDays(2)),
-            _ => (now.AddDays(-1), now.AddDays(30)),
+            ServerCertificateKind.Expired => (_now.AddDays(-30), _now.AddDays(-1)),
+            ServerCertificateKind.ExpiresSoon => (_now.AddDays(-1), _now.AddDays(2)),
+            _ => (_now.AddDays(-1), _now.AddDays(30)),
         };
         using var certificate = request.Create(issuer, notBefore, notAfter, NewSerialNumber());
         return new PemPair(certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());

@@ -9,12 +9,12 @@ namespace PgSecureConnect.Testing.Internal;
 /// </summary>
 internal static partial class LeftoverSweeper
 {
-    private static int swept;
+    private static int s_swept;
 
     /// <summary>Sweeps once per process.</summary>
     public static void SweepOnce()
     {
-        if (Interlocked.Exchange(ref swept, 1) == 0)
+        if (Interlocked.Exchange(ref s_swept, 1) == 0)
         {
             Sweep();
         }

@@ -9,7 +9,7 @@ internal static partial class NetworkNamespaces
 {
     private const string SubnetPrefix = "10.213.";
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
-    private static int counter;
+    private static int s_counter;
 
     public static IReadOnlyList<string> List()
     {
@@ -29,7 +29,7 @@ internal static partial class NetworkNamespaces
     /// <summary>Creates namespace, veth pair and addresses; returns (name, host interface, namespace-side address).</summary>
     public static async Task<(string Name, string HostInterface, string Address)> CreateAsync(CancellationToken cancellationToken)
     {
-        var number = Interlocked.Increment(ref counter);
+        var number = Interlocked.Increment(ref s_counter);
         var name = string.Create(CultureInfo.InvariantCulture, $"pgsecure-{Environment.ProcessId}-{ProcessTable.CurrentProcessStartTime}-{number}");
         var suffix = RandomNumberGenerator.GetHexString(6, lowercase: true);
         var hostInterface = "pgs" + suffix + "h";
@@ -82,6 +82,10 @@ internal static partial class NetworkNamespaces
             ProcessRunner.Run(new CommandLine("ip", "link", "delete", hostInterface), TimeSpan.FromSeconds(10));
         }
     }
+
+    /// <summary>Sets the host end of a namespace's veth pair down (the link is cut) or up.</summary>
+    public static Task SetHostLinkAsync(string hostInterface, bool up, CancellationToken cancellationToken) =>
+        Ip(cancellationToken, "link", "set", hostInterface, up ? "up" : "down");
 
     private static async Task Ip(CancellationToken cancellationToken, params string[] arguments) =>
         await ProcessRunner.RunCheckedAsync(new CommandLine("ip", arguments), CommandTimeout, cancellationToken).ConfigureAwait(false);

@@ -8,7 +8,7 @@ internal static class TestBedRegistry
 {
     private static readonly object Gate = new();
     private static readonly HashSet<PostgresTestBed> Beds = [];
-    private static bool hooked;
+    private static bool s_hooked;
 
     public static void Register(PostgresTestBed bed)
     {
@@ -38,9 +38,9 @@ internal static class TestBedRegistry
 
     private static void Hook()
     {
-        if (!hooked)
+        if (!s_hooked)
         {
-            hooked = true;
+            s_hooked = true;
             AppDomain.CurrentDomain.ProcessExit += (_, _) => CleanUpEverything();
         }
     }

@@ -76,6 +76,8 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
         _health = new HostHealthMonitor(options.TimeProvider, options.Retry.HostRecheckInterval, HostProbe.WithTimeout(Settings.ConnectTimeout ?? options.Retry.ConnectTimeout), logger);
         _opener = new FailoverConnectionOpener(_hosts, Settings, options.Retry, options.TimeProvider, _health, logger) { Credentials = _credentials, FactoryName = TelemetryTags.FactoryNameOf(options.Name, Settings.Servers) };
         _observed = new ObservedOpen(_opener, _hosts, options.TraceEveryOpen, options.TimeProvider);
+        Retry = options.Retry;
+        TimeProvider = options.TimeProvider;
         FactoryRegistry.Add(_opener.FactoryName, _hosts, options.TimeProvider);
         if (_hosts.Length > 1)
         {
@@ -119,6 +121,18 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
 
     /// <summary>The per-server states, for tests and diagnostics.</summary>
     internal IReadOnlyList<HostState> Hosts => _hosts;
+
+    /// <summary>The factory's retry policy (units of work retry by it too).</summary>
+    internal RetryPolicy Retry { get; }
+
+    /// <summary>The factory's clock.</summary>
+    internal TimeProvider TimeProvider { get; }
+
+    /// <summary>The factory's logger.</summary>
+    internal ILogger Logger => _logger;
+
+    /// <summary>The factory's name in telemetry.</summary>
+    internal string FactoryName => _opener.FactoryName;
 
     public ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {

@@ -21,7 +21,7 @@ internal sealed class FailoverConnectionOpener
     /// so the fast path neither allocates nor links a token.
     /// </summary>
     [ThreadStatic]
-    private static CancellationTokenSource? t_firstAttemptSource;
+    private static CancellationTokenSource? s_firstAttemptSource;
 
     private readonly HostState[] _hosts;
 
@@ -87,13 +87,13 @@ internal sealed class FailoverConnectionOpener
         CancellationTokenSource? attemptSource = null;
         if (Racing)
         {
-            // The first attempt may lose a race and must then be cancellable on its own; see t_firstAttemptSource.
+            // The first attempt may lose a race and must then be cancellable on its own; see s_firstAttemptSource.
             if (cancellationToken.IsCancellationRequested)
             {
                 return ValueTask.FromCanceled<NpgsqlConnection>(cancellationToken);
             }
 
-            attemptSource = t_firstAttemptSource ??= new CancellationTokenSource();
+            attemptSource = s_firstAttemptSource ??= new CancellationTokenSource();
             pending = host.DataSource.OpenConnectionAsync(attemptSource.Token);
         }
         else
@@ -105,7 +105,7 @@ internal sealed class FailoverConnectionOpener
         {
             if (attemptSource is not null)
             {
-                t_firstAttemptSource = null;
+                s_firstAttemptSource = null;
             }
 
             return CompleteFirstAttemptAsync(host, pending, attemptSource, cancellationToken);

@@ -10,15 +10,24 @@ namespace PgSecureConnect.Connecting;
 internal sealed class RacingAttempt
 {
     private readonly CancellationTokenSource _cancel;
-    private CancellationTokenRegistration _linked;
+    private readonly CancellationTokenSource? _limit;
+    private CancellationTokenRegistration _linkedToOverall;
+    private CancellationTokenRegistration _linkedToLimit;
 
-    private RacingAttempt(HostState host, int attempt, TimeSpan started, TimeSpan limit, CancellationTokenSource cancel)
+    private RacingAttempt(HostState host, int attempt, TimeSpan started, AttemptLimit limit, CancellationTokenSource cancel, CancellationTokenSource? limitSource, CancellationToken overall)
     {
         Host = host;
         Attempt = attempt;
         Started = started;
-        Limit = limit;
+        Limit = limit.Value;
+        LimitIsConnectTimeout = limit.IsConnectTimeout;
         _cancel = cancel;
+        _limit = limitSource;
+        _linkedToOverall = overall.UnsafeRegister(static state => ((RacingAttempt)state!).Cancel(), this);
+        if (limitSource is not null)
+        {
+            _linkedToLimit = limitSource.Token.UnsafeRegister(static state => ((RacingAttempt)state!).Cancel(), this);
+        }
     }
 
     public HostState Host { get; }
@@ -32,6 +41,12 @@ internal sealed class RacingAttempt
     /// <summary>Its own limit: the connect timeout, cut to what was left of the overall one.</summary>
     public TimeSpan Limit { get; }
 
+    /// <summary>
+    /// <see cref="Limit"/> is the whole connect timeout. When it was cut to the overall deadline instead, running out of
+    /// it is the deadline's doing, not evidence against the server.
+    /// </summary>
+    public bool LimitIsConnectTimeout { get; }
+
     /// <summary>It ran alongside another attempt of the same open.</summary>
     public bool Raced { get; set; }
 
@@ -43,10 +58,10 @@ internal sealed class RacingAttempt
 
     public CancellationToken Token => _cancel.Token;
 
-    /// <summary>An attempt that starts now, cancelled after <paramref name="limit"/> or with <paramref name="overall"/>.</summary>
-    public static RacingAttempt Start(HostState host, int attempt, TimeSpan started, TimeSpan limit, Func<RacingAttempt, Task<NpgsqlConnection>> run, CancellationToken overall)
+    /// <summary>An attempt that starts now, cancelled after its limit or with <paramref name="overall"/>.</summary>
+    public static RacingAttempt Start(HostState host, int attempt, TimeSpan started, AttemptLimit limit, Func<RacingAttempt, Task<NpgsqlConnection>> run, TimeProvider time, CancellationToken overall)
     {
-        var racer = new RacingAttempt(host, attempt, started, limit, AttemptTimeLimits.CreateTimeoutSource(limit, overall));
+        var racer = new RacingAttempt(host, attempt, started, limit, new CancellationTokenSource(), LimitSource(limit, time), overall);
         racer.Completion = run(racer);
         return racer;
     }
@@ -55,23 +70,21 @@ internal sealed class RacingAttempt
     /// The fast path's first attempt, already under way with <paramref name="cancel"/>'s token (not linked to anything
     /// yet: linking it on the fast path would cost every pooled open).
     /// </summary>
-    public static RacingAttempt Adopt(HostState host, TimeSpan limit, CancellationTokenSource cancel, Func<RacingAttempt, Task<NpgsqlConnection>> run, CancellationToken overall)
+    public static RacingAttempt Adopt(HostState host, AttemptLimit limit, CancellationTokenSource cancel, Func<RacingAttempt, Task<NpgsqlConnection>> run, TimeProvider time, CancellationToken overall)
     {
-        var racer = new RacingAttempt(host, 1, TimeSpan.Zero, limit, cancel);
-        racer._linked = overall.UnsafeRegister(static state => ((RacingAttempt)state!).Cancel(), racer);
-        if (limit != Timeout.InfiniteTimeSpan)
-        {
-            cancel.CancelAfter(limit);
-        }
-
+        var racer = new RacingAttempt(host, 1, TimeSpan.Zero, limit, cancel, LimitSource(limit, time), overall);
         racer.Completion = run(racer);
         return racer;
     }
 
+    /// <summary>The attempt's limit on the open's clock (<see cref="TimeProvider"/>), as the overall deadline is.</summary>
+    private static CancellationTokenSource? LimitSource(AttemptLimit limit, TimeProvider time)
+        => limit.Value == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(limit.Value, time);
+
     /// <summary>The attempt was judged: release its token source without cancelling anything.</summary>
     public void Complete()
     {
-        _linked.Dispose();
+        Unlink();
         _cancel.Dispose();
     }
 
@@ -84,7 +97,7 @@ internal sealed class RacingAttempt
     /// </summary>
     public void Abandon()
     {
-        _linked.Dispose();
+        Unlink();
         Cancel();
         _ = Completion.ContinueWith(
             static (task, state) =>
@@ -113,7 +126,8 @@ internal sealed class RacingAttempt
     /// and shows the server answers. An open that ends without a connection once the attempt's own limit has run out
     /// is the server's own failure (Npgsql's timeout while the server stayed silent; Npgsql reports it as a
     /// cancellation, since the token was cancelled), so the server is marked unreachable as it would have been without
-    /// the race; one that ends sooner was stopped by the cancellation and says nothing about the server.
+    /// the race; one that ends sooner was stopped by the cancellation and says nothing about the server, and neither does
+    /// one whose limit was cut to the overall deadline (<see cref="LimitIsConnectTimeout"/>), as without a race.
     /// </summary>
     public void ObserveLate(Task<NpgsqlConnection> open, HostHealthMonitor health, TimeProvider time, long startedAt)
         => _ = open.ContinueWith(
@@ -128,7 +142,7 @@ internal sealed class RacingAttempt
                 }
 
                 _ = late.Exception;
-                if (racer.Limit != Timeout.InfiniteTimeSpan && time.GetElapsedTime(startedAt) >= racer.Limit * 0.9)
+                if (racer.LimitIsConnectTimeout && racer.Limit != Timeout.InfiniteTimeSpan && time.GetElapsedTime(startedAt) >= racer.Limit * 0.9)
                 {
                     health.ReportUnreachable(racer.Host, ConnectionFailureKind.Timeout);
                 }
@@ -137,6 +151,13 @@ internal sealed class RacingAttempt
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
+
+    private void Unlink()
+    {
+        _linkedToOverall.Dispose();
+        _linkedToLimit.Dispose();
+        _limit?.Dispose();
+    }
 
     private void Cancel()
     {

@@ -13,7 +13,7 @@ namespace PgSecureConnect.Connecting;
 /// opens with racing on run each pass as a race (<see cref="RetryPolicy.AttemptDelay"/>, <see cref="RacingAttempt"/>),
 /// the first pass joined by the fast path's attempt when that one is still making a new physical connection.
 /// </summary>
-internal sealed class RetryingOpen : IDisposable
+internal sealed partial class RetryingOpen : IDisposable
 {
     /// <summary>The longest wait between tries while refreshable credentials are refused.</summary>
     private static readonly TimeSpan CredentialRetryDelay = TimeSpan.FromMilliseconds(100);
@@ -61,7 +61,7 @@ internal sealed class RetryingOpen : IDisposable
         if (firstAttempt.Pending is { } pending)
         {
             // The first pass is a race that the fast path's attempt has already entered.
-            var adopted = RacingAttempt.Adopt(first, _limits.NextAttemptLimit() ?? TimeSpan.Zero, firstAttempt.PendingSource!, racer => RunAttemptAsync(racer, pending), _limits.Overall.Token);
+            var adopted = RacingAttempt.Adopt(first, _limits.NextAttemptLimit() ?? new AttemptLimit(TimeSpan.Zero, IsConnectTimeout: false), firstAttempt.PendingSource!, racer => RunAttemptAsync(racer, pending), _owner.Time, _limits.Overall.Token);
             outcome = await RaceAsync(1, _owner.Order.Candidates(first), adopted).ConfigureAwait(false);
         }
         else
@@ -97,7 +97,7 @@ internal sealed class RetryingOpen : IDisposable
                 {
                     foreach (var host in candidates)
                     {
-                        if (_limits.DeadlinePassed)
+                        if (_limits.NoTimeForAnotherAttempt)
                         {
                             stop = _limits.DeadlineReason;
                             break;
@@ -117,14 +117,15 @@ internal sealed class RetryingOpen : IDisposable
                 }
             }
 
+            if (_fallback is not null && (stop is null || _limits.NoTimeForAnotherAttempt))
+            {
+                // prefer-standby found only the other kind of server: that connection beats failing at the deadline.
+                return TakeFallback();
+            }
+
             if (stop is not null)
             {
                 break;
-            }
-
-            if (_fallback is not null)
-            {
-                return TakeFallback();
             }
 
             if (attempt >= retry.MaxAttempts && !InCredentialGrace)
@@ -137,249 +138,6 @@ internal sealed class RetryingOpen : IDisposable
         }
 
         throw _log.GiveUp(stop, _limits.Elapsed);
-    }
-
-    /// <summary>
-    /// One pass over <paramref name="candidates"/> as a race (RFC 8305): the next server starts when every attempt under
-    /// way has gone <see cref="RetryPolicy.AttemptDelay"/> without completing, or at once when one fails. The first
-    /// attempt to complete and pass the session check wins; the others are cancelled and their connections closed.
-    /// </summary>
-    private async ValueTask<AttemptOutcome> RaceAsync(int attempt, List<HostState> candidates, RacingAttempt? inFlight)
-    {
-        var delay = _owner.Retry.AttemptDelay;
-        var running = new List<RacingAttempt>(candidates.Count + 1);
-        if (inFlight is not null)
-        {
-            running.Add(inFlight);
-        }
-
-        var next = 0;
-        var won = false;
-        using var delays = CancellationTokenSource.CreateLinkedTokenSource(_limits.Overall.Token);
-        Task? timer = null;
-        try
-        {
-            while (true)
-            {
-                if (running.Count == 0)
-                {
-                    if (_limits.DeadlinePassed)
-                    {
-                        return AttemptOutcome.Stop(_limits.DeadlineReason);
-                    }
-
-                    if (await StartNextAsync(raced: false).ConfigureAwait(false) is { } failedToStart)
-                    {
-                        return failedToStart;
-                    }
-
-                    if (running.Count == 0)
-                    {
-                        return AttemptOutcome.TryNext;
-                    }
-
-                    continue;
-                }
-
-                if (timer is null && next < candidates.Count && !_limits.DeadlinePassed)
-                {
-                    timer = Task.Delay(delay, _owner.Time, delays.Token);
-                }
-
-                var completed = await Task.WhenAny(timer is null ? running.Select(r => r.Completion) : running.Select(r => (Task)r.Completion).Append(timer)).ConfigureAwait(false);
-                if (completed == timer)
-                {
-                    timer = null;
-                    if (_limits.DeadlinePassed)
-                    {
-                        continue;
-                    }
-
-                    var waitingOn = running[0];
-                    var before = running.Count;
-                    if (await StartNextAsync(raced: true).ConfigureAwait(false) is { } failedToStart)
-                    {
-                        return failedToStart;
-                    }
-
-                    if (_owner.Logger.IsEnabled(LogLevel.Information) && running.Count > before)
-                    {
-                        var started = running[^1];
-                        Log.AttemptRaced(_owner.Logger, waitingOn.Host.Server.Host, waitingOn.Host.Server.Port, (long)delay.TotalMilliseconds, attempt, started.Host.Server.Host, started.Host.Server.Port);
-                    }
-
-                    continue;
-                }
-
-                var racer = running.Find(r => r.Completion == completed)!;
-                running.Remove(racer);
-                var outcome = await JudgeAsync(racer).ConfigureAwait(false);
-                if (outcome.Connection is not null)
-                {
-                    won = true;
-                    if ((racer.Raced || running.Count > 0) && _owner.Logger.IsEnabled(LogLevel.Information))
-                    {
-                        Log.RaceWon(_owner.Logger, racer.Host.Server.Host, racer.Host.Server.Port, (long)_limits.Elapsed.TotalMilliseconds,
-                            running.Count == 0 ? "no other server" : string.Join(", ", running.Select(r => r.Host.Server)));
-                    }
-
-                    return outcome;
-                }
-
-                if (outcome.StopReason is not null)
-                {
-                    return outcome;
-                }
-
-                if (next < candidates.Count && !_limits.DeadlinePassed)
-                {
-                    // A failed attempt hands over at once rather than after the delay (RFC 8305, section 5).
-                    timer = null;
-                    if (await StartNextAsync(raced: running.Count > 0).ConfigureAwait(false) is { } failedToStart)
-                    {
-                        return failedToStart;
-                    }
-                }
-            }
-        }
-        finally
-        {
-            delays.Cancel();
-            foreach (var loser in running)
-            {
-                if (won)
-                {
-                    // It merely lost: not unreachable, only tried after the others for a while (HostOrder).
-                    loser.Host.MarkLostRace(_owner.Time.GetTimestamp());
-                }
-
-                loser.Abandon();
-            }
-        }
-
-        // Starts the next candidate there is time for; an outcome only when refreshing credentials failed.
-        async ValueTask<AttemptOutcome?> StartNextAsync(bool raced)
-        {
-            while (next < candidates.Count)
-            {
-                var host = candidates[next++];
-                if (_credentialRefusedAt is not null && _owner.Credentials is { } credentials)
-                {
-                    try
-                    {
-                        await credentials.RefreshAsync(host.Server, _async, _limits.Overall.Token).ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (e is Credentials.CredentialProviderException)
-                    {
-                        var failed = Fail(host, attempt, _limits.Elapsed, e);
-                        if (failed.StopReason is not null)
-                        {
-                            return failed;
-                        }
-
-                        continue;
-                    }
-                }
-
-                if (_limits.NextAttemptLimit() is not { } limit)
-                {
-                    return null;
-                }
-
-                var racer = RacingAttempt.Start(host, attempt, _limits.Elapsed, limit, r => RunAttemptAsync(r, pending: null), _limits.Overall.Token);
-                if (raced)
-                {
-                    racer.Raced = true;
-                    foreach (var other in running)
-                    {
-                        other.Raced = true;
-                    }
-                }
-
-                running.Add(racer);
-                return null;
-            }
-
-            return null;
-        }
-    }
-
-    /// <summary>One racing attempt: the open under its own token and, for <c>target_session_attrs</c> on servers that do not report their role, the query.</summary>
-    private async Task<NpgsqlConnection> RunAttemptAsync(RacingAttempt racer, ValueTask<NpgsqlConnection>? pending)
-    {
-        var token = racer.Token;
-        var open = pending ?? racer.Host.DataSource.OpenConnectionAsync(token);
-        NpgsqlConnection connection;
-        if (open.IsCompleted)
-        {
-            connection = await open.ConfigureAwait(false);
-        }
-        else
-        {
-            // As BoundedOpen: Npgsql does not watch the token everywhere, so the wait is bounded here; what the open
-            // still comes to is observed by RacingAttempt.ObserveLate.
-            var task = open.AsTask();
-            var startedAt = _owner.Time.GetTimestamp();
-            try
-            {
-                connection = await task.WaitAsync(token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!task.IsCompleted)
-            {
-                racer.ObserveLate(task, _owner.Health, _owner.Time, startedAt);
-                throw;
-            }
-        }
-
-        if (_owner.Target != TargetSessionAttributes.Any && SessionTargetCheck.ReportedRole(connection) is null)
-        {
-            try
-            {
-                racer.QueriedRole = await SessionTargetCheck.QueryRoleAsync(connection, async: true, token).ConfigureAwait(false);
-            }
-            catch
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-        }
-
-        return connection;
-    }
-
-    /// <summary>An attempt of a race completed: the same decisions as <see cref="TryHostAsync"/> takes.</summary>
-    private async ValueTask<AttemptOutcome> JudgeAsync(RacingAttempt racer)
-    {
-        NpgsqlConnection connection;
-        try
-        {
-            connection = await racer.Completion.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (_callerToken.IsCancellationRequested)
-        {
-            racer.Complete();
-            throw new OperationCanceledException(_callerToken);
-        }
-        catch (Exception e)
-        {
-            racer.Complete();
-            if (e is OperationCanceledException && _limits.DeadlinePassed)
-            {
-                if (_log.Count == 0)
-                {
-                    Record(racer.Host, racer.Attempt, racer.Started, new FailureClassification(ConnectionFailureKind.Timeout, ConnectionPhase.Connect, "the overall timeout ran out during this attempt"), e, racer.Raced);
-                }
-
-                return AttemptOutcome.TryNext;
-            }
-
-            return Fail(racer.Host, racer.Attempt, racer.Started, e is OperationCanceledException
-                ? new TimeoutException($"no answer within the connect timeout of {racer.Limit.TotalSeconds:F1} s", e)
-                : e, racer.Raced);
-        }
-
-        racer.Complete();
-        return await AcceptAsync(racer.Host, racer.Attempt, racer.Started, connection, racer.QueriedRole, racer.Raced).ConfigureAwait(false);
     }
 
     public void Dispose()
@@ -399,7 +157,7 @@ internal sealed class RetryingOpen : IDisposable
         var delay = Backoff.DelayBefore(nextAttempt, retry.BaseDelay, retry.MaxDelay, _owner.Random());
         if (_limits.Remaining is var remaining && remaining != Timeout.InfiniteTimeSpan)
         {
-            if (remaining <= TimeSpan.Zero)
+            if (_limits.NoTimeForAnotherAttempt)
             {
                 return _limits.DeadlineReason;
             }
@@ -452,12 +210,12 @@ internal sealed class RetryingOpen : IDisposable
         }
 
         var started = _limits.Elapsed;
-        if (_limits.NextAttemptLimit() is not { } limit)
+        if (_limits.NextAttemptLimit() is not { Value: var limit })
         {
-            return AttemptOutcome.TryNext;
+            return AttemptOutcome.Stop(_limits.DeadlineReason);
         }
 
-        using var timeout = AttemptTimeLimits.CreateTimeoutSource(limit, _limits.Overall.Token);
+        using var timeout = _limits.StartAttemptTimeout(limit);
         NpgsqlConnection connection;
         try
         {
@@ -505,7 +263,13 @@ internal sealed class RetryingOpen : IDisposable
         ServerRole role;
         try
         {
-            role = knownRole ?? SessionTargetCheck.ReportedRole(connection) ?? await SessionTargetCheck.QueryRoleAsync(connection, _async, _limits.Overall.Token).ConfigureAwait(false);
+            // A pooled connection reports what the server was when it last answered: after a promotion it still says
+            // "standby". A reported role that does not fit is therefore asked again, live, before it is believed; the
+            // answer also refreshes what the connection reports (the server re-sends in_hot_standby with it). A racing
+            // attempt on a server that reports nothing has already asked (knownRole).
+            role = knownRole ?? (SessionTargetCheck.ReportedRole(connection) is { } reported && SessionTargetCheck.Satisfies(reported, target)
+                ? reported
+                : await SessionTargetCheck.QueryRoleAsync(connection, _async, _limits.Overall.Token).ConfigureAwait(false));
         }
         catch (Exception e) when (!_callerToken.IsCancellationRequested)
         {
@@ -520,18 +284,12 @@ internal sealed class RetryingOpen : IDisposable
             return Succeeded(host, connection);
         }
 
-        // A pooled connection reports what the server was when it was opened: after a promotion or demotion it is
-        // stale. Clear this server's pool so the next connection to it starts fresh and reports the truth.
-        // NpgsqlConnection.ClearPool looks pools up by connection string and does not reach data-source pools.
-        host.DataSource.Clear();
-        if (owner.Logger.IsEnabled(LogLevel.Information))
+        // The role was asked live, so this server really is the other kind now. Its pool is kept: those connections
+        // are sound, and when a standby is promoted they are what the next opens reuse (each re-asks as above), rather
+        // than every writer paying for a new TLS handshake and authentication at the moment of failover.
+        if (previous != role && owner.Logger.IsEnabled(LogLevel.Information))
         {
-            var targetName = Internal.LibpqNames.Name(target);
-            Log.PoolCleared(owner.Logger, host.Server.Host, host.Server.Port, $"it reported being a {SessionTargetCheck.Describe(role)} (target_session_attrs={targetName})");
-            if (previous != role)
-            {
-                Log.WrongServerRole(owner.Logger, host.Server.Host, host.Server.Port, SessionTargetCheck.Describe(role), targetName);
-            }
+            Log.WrongServerRole(owner.Logger, host.Server.Host, host.Server.Port, SessionTargetCheck.Describe(role), Internal.LibpqNames.Name(target));
         }
 
         if (SessionTargetCheck.HasFallback(target) && _fallback is null)

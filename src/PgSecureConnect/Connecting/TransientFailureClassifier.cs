@@ -21,22 +21,22 @@ internal static class TransientFailureClassifier
             return inner.All(c => c.IsTransient) ? inner[^1] : inner.First(c => !c.IsTransient);
         }
 
-        if (Find<Credentials.CredentialsChangedException>(exception) is { } changed)
+        if (ExceptionText.Find<Credentials.CredentialsChangedException>(exception) is { } changed)
         {
             return new(ConnectionFailureKind.Authentication, ConnectionPhase.Authentication, changed.Message);
         }
 
-        if (Find<Credentials.CredentialProviderException>(exception) is { } provider)
+        if (ExceptionText.Find<Credentials.CredentialProviderException>(exception) is { } provider)
         {
             return new(ConnectionFailureKind.Authentication, ConnectionPhase.Authentication, provider.Message);
         }
 
-        if (Find<PasswordNotConfiguredException>(exception) is { } noPassword)
+        if (ExceptionText.Find<PasswordNotConfiguredException>(exception) is { } noPassword)
         {
             return new(ConnectionFailureKind.Authentication, ConnectionPhase.Authentication, noPassword.Message);
         }
 
-        var postgres = Find<PostgresException>(exception);
+        var postgres = ExceptionText.Find<PostgresException>(exception);
         if (postgres is not null)
         {
             return ClassifyServerError(postgres);
@@ -50,7 +50,7 @@ internal static class TransientFailureClassifier
             return new(ConnectionFailureKind.PoolExhausted, ConnectionPhase.Pool, "no free connection in the pool within the timeout (the pool is at its maximum size)");
         }
 
-        if (Find<AuthenticationException>(exception) is { } tls)
+        if (ExceptionText.Find<AuthenticationException>(exception) is { } tls)
         {
             var certificate = tls.Message.Contains("certificate", StringComparison.OrdinalIgnoreCase);
             return certificate
@@ -67,10 +67,10 @@ internal static class TransientFailureClassifier
 
         if (IsAuthenticationMethodRefusal(message))
         {
-            return new(ConnectionFailureKind.AuthenticationMethodRefused, ConnectionPhase.Authentication, FirstLine(message));
+            return new(ConnectionFailureKind.AuthenticationMethodRefused, ConnectionPhase.Authentication, ExceptionText.FirstLine(message));
         }
 
-        if (Find<SocketException>(exception) is { } socket)
+        if (ExceptionText.Find<SocketException>(exception) is { } socket)
         {
             return socket.SocketErrorCode switch
             {
@@ -84,15 +84,15 @@ internal static class TransientFailureClassifier
             };
         }
 
-        if (Find<TimeoutException>(exception) is not null)
+        if (ExceptionText.Find<TimeoutException>(exception) is not null)
         {
             return new(ConnectionFailureKind.Timeout, ConnectionPhase.Connect, "timed out", HostDown: true);
         }
 
-        if (Find<IOException>(exception) is not null || Find<EndOfStreamException>(exception) is not null)
+        if (ExceptionText.Find<IOException>(exception) is not null || ExceptionText.Find<EndOfStreamException>(exception) is not null)
         {
             // The server closed the connection during startup (shutting down, or killed).
-            return new(ConnectionFailureKind.Unreachable, ConnectionPhase.Connect, "the server closed the connection: " + FirstLine(exception.GetBaseException().Message), HostDown: true);
+            return new(ConnectionFailureKind.Unreachable, ConnectionPhase.Connect, "the server closed the connection: " + ExceptionText.FirstLine(exception.GetBaseException().Message), HostDown: true);
         }
 
         if (message.Contains("No suitable host", StringComparison.OrdinalIgnoreCase))
@@ -100,16 +100,16 @@ internal static class TransientFailureClassifier
             return new(ConnectionFailureKind.WrongServerRole, ConnectionPhase.SessionCheck, "no server of the requested kind");
         }
 
-        return new(ConnectionFailureKind.Other, ConnectionPhase.Connect, FirstLine(message));
+        return new(ConnectionFailureKind.Other, ConnectionPhase.Connect, ExceptionText.FirstLine(message));
     }
 
     /// <summary>Whether the TLS handshake failed because our certificate validation callback said no (not, say, because the server refused our client certificate).</summary>
     public static bool RejectedByValidationCallback(Exception exception)
-        => Find<AuthenticationException>(exception) is { } tls && tls.Message.Contains("RemoteCertificateValidationCallback", StringComparison.Ordinal);
+        => ExceptionText.Find<AuthenticationException>(exception) is { } tls && tls.Message.Contains("RemoteCertificateValidationCallback", StringComparison.Ordinal);
 
     private static FailureClassification ClassifyServerError(PostgresException e)
     {
-        var text = $"{FirstLine(e.MessageText)} ({e.SqlState})";
+        var text = $"{ExceptionText.FirstLine(e.MessageText)} ({e.SqlState})";
         return e.SqlState switch
         {
             "28P01" or "28000" => new(ConnectionFailureKind.Authentication, ConnectionPhase.Authentication, text),
@@ -131,26 +131,6 @@ internal static class TransientFailureClassifier
             || message.Contains("Require Auth", StringComparison.OrdinalIgnoreCase)
             || message.Contains("authentication method", StringComparison.OrdinalIgnoreCase)
             || message.Contains("channel binding", StringComparison.OrdinalIgnoreCase);
-
-    private static T? Find<T>(Exception exception)
-        where T : Exception
-    {
-        for (Exception? current = exception; current is not null; current = current.InnerException)
-        {
-            if (current is T match)
-            {
-                return match;
-            }
-        }
-
-        return null;
-    }
-
-    private static string FirstLine(string text)
-    {
-        var newline = text.IndexOf('\n', StringComparison.Ordinal);
-        return (newline < 0 ? text : text[..newline]).Trim();
-    }
 }
 
 /// <summary>The verdict on one failed attempt.</summary>

@@ -10,8 +10,8 @@ namespace PgSecureConnect.ContainerTests.Infrastructure;
 /// </summary>
 internal sealed class CertificateAuthority : IDisposable
 {
-    private readonly X509Certificate2 ca;
-    private readonly DateTimeOffset now = DateTimeOffset.UtcNow;
+    private readonly X509Certificate2 _ca;
+    private readonly DateTimeOffset _now = DateTimeOffset.UtcNow;
 
     public CertificateAuthority()
     {
@@ -21,9 +21,9 @@ internal sealed class CertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        ca = request.CreateSelfSigned(now.AddDays(-1), now.AddDays(30));
+        _ca = request.CreateSelfSigned(_now.AddDays(-1), _now.AddDays(30));
         CaCertificatePath = Path.Combine(Directory, "ca.crt");
-        File.WriteAllText(CaCertificatePath, ca.ExportCertificatePem());
+        File.WriteAllText(CaCertificatePath, _ca.ExportCertificatePem());
     }
 
     public string Directory { get; }
@@ -46,10 +46,10 @@ internal sealed class CertificateAuthority : IDisposable
         }
 
         request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_ca, true, false));
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7F;
-        using var certificate = request.Create(ca, now.AddDays(-1), now.AddDays(29), serial);
+        using var certificate = request.Create(_ca, _now.AddDays(-1), _now.AddDays(29), serial);
         return (certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
     }
 
@@ -66,7 +66,7 @@ internal sealed class CertificateAuthority : IDisposable
 
     public void Dispose()
     {
-        ca.Dispose();
+        _ca.Dispose();
         System.IO.Directory.Delete(Directory, recursive: true);
     }
 }

@@ -13,27 +13,27 @@ namespace PgSecureConnect.ContainerTests.Infrastructure;
 /// </summary>
 public sealed class ServerFixture : IAsyncLifetime, IDisposable
 {
-    private readonly CertificateAuthority authority = new();
+    private readonly CertificateAuthority _authority = new();
 
     public PostgreSqlContainer Plain { get; private set; } = null!;
 
     public PostgreSqlContainer Tls { get; private set; } = null!;
 
     /// <summary>The CA that signed both servers' certificates (a file path, for <c>sslrootcert</c>).</summary>
-    public string CaCertificatePath => authority.CaCertificatePath;
+    public string CaCertificatePath => _authority.CaCertificatePath;
 
     /// <summary>How long the two containers took to start, together (image, initdb, readiness).</summary>
     public TimeSpan StartupTime { get; private set; }
 
     public async Task InitializeAsync()
     {
-        var (loopbackCertificate, loopbackKey) = authority.WriteServerCertificate("loopback", "localhost", IPAddress.Loopback);
+        var (loopbackCertificate, loopbackKey) = _authority.WriteServerCertificate("loopback", "localhost", IPAddress.Loopback);
         Plain = Containers.Build(() => Containers.Postgres().WithSsl(loopbackCertificate, loopbackKey).Build());
         Tls = Containers.Build(() => Containers.Postgres().WithSsl(loopbackCertificate, loopbackKey).Build());
         StartupTime = await Containers.StartAsync(Plain, Tls);
 
         var address = IPAddress.Parse(Tls.IpAddress);
-        var (certificate, key) = authority.IssueServerCertificate("localhost", IPAddress.Loopback, address);
+        var (certificate, key) = _authority.IssueServerCertificate("localhost", IPAddress.Loopback, address);
         const UnixFileModes OwnerOnly = UnixFileModes.UserRead | UnixFileModes.UserWrite;
         await Tls.CopyAsync(System.Text.Encoding.ASCII.GetBytes(certificate), "/var/run/postgresql/ssl/server.crt", PostgresUid, PostgresUid, OwnerOnly);
         await Tls.CopyAsync(System.Text.Encoding.ASCII.GetBytes(key), "/var/run/postgresql/ssl/server.key", PostgresUid, PostgresUid, OwnerOnly);
@@ -68,7 +68,7 @@ public sealed class ServerFixture : IAsyncLifetime, IDisposable
         static Task Dispose(PostgreSqlContainer? container) => container?.DisposeAsync().AsTask() ?? Task.CompletedTask;
     }
 
-    public void Dispose() => authority.Dispose();
+    public void Dispose() => _authority.Dispose();
 
     /// <summary>The <c>postgres</c> user of the official image (and of the local one, which copies it).</summary>
     private const uint PostgresUid = 999;

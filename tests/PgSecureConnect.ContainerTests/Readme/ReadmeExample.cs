@@ -10,22 +10,22 @@ namespace PgSecureConnect.ContainerTests.Readme;
 public sealed class DatabaseFixture : IAsyncLifetime
 {
     // The official image, or the one named by PGSECURE_POSTGRES_IMAGE (for a CI that builds its own).
-    private readonly PostgreSqlContainer container = new PostgreSqlBuilder(
+    private readonly PostgreSqlContainer _container = new PostgreSqlBuilder(
         Environment.GetEnvironmentVariable("PGSECURE_POSTGRES_IMAGE") ?? "postgres:15").Build();
 
     public IConnectionFactory Factory { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        await container.StartAsync();
+        await _container.StartAsync();
         // The published port is on 127.0.0.1: a local server, so the default SslPolicy does not require TLS.
-        Factory = ConnectionFactory.FromUrl(container.GetConnectionString());
+        Factory = ConnectionFactory.FromUrl(_container.GetConnectionString());
     }
 
     public async Task DisposeAsync()
     {
         await Factory.DisposeAsync();
-        await container.DisposeAsync();
+        await _container.DisposeAsync();
     }
 }
 

@@ -9,19 +9,19 @@ namespace PgSecureConnect.Hosting.Tests.Infrastructure;
 /// </summary>
 public sealed class TestBedFixture : IAsyncLifetime
 {
-    private PostgresTestBed? testBed;
-    private readonly Dictionary<string, Task<PostgresServer>> servers = new(StringComparer.Ordinal);
+    private PostgresTestBed? _testBed;
+    private readonly Dictionary<string, Task<PostgresServer>> _servers = new(StringComparer.Ordinal);
 
-    public PostgresTestBed TestBed => testBed ?? throw new InvalidOperationException("The test bed has not been started.");
+    public PostgresTestBed TestBed => _testBed ?? throw new InvalidOperationException("The test bed has not been started.");
 
     /// <summary>A server started once per run under <paramref name="key"/>; tests that stop or break a server start their own.</summary>
     public Task<PostgresServer> ServerAsync(string key = "shared", ServerCertificateKind certificate = ServerCertificateKind.Valid)
     {
-        lock (servers)
+        lock (_servers)
         {
-            if (!servers.TryGetValue(key, out var server) || server.IsFaulted || server.IsCanceled)
+            if (!_servers.TryGetValue(key, out var server) || server.IsFaulted || server.IsCanceled)
             {
-                servers[key] = server = TestBed.StartServerAsync(new PostgresServerOptions { Tls = ServerTlsMode.HostSslOnly, Certificate = certificate });
+                _servers[key] = server = TestBed.StartServerAsync(new PostgresServerOptions { Tls = ServerTlsMode.HostSslOnly, Certificate = certificate });
             }
 
             return server;
@@ -33,13 +33,13 @@ public sealed class TestBedFixture : IAsyncLifetime
         => $"postgresql://{Uri.EscapeDataString(server.Username)}:{Uri.EscapeDataString(server.Password)}@{hosts ?? $"localhost:{server.Port}"}/{Uri.EscapeDataString(server.Database)}" +
            $"?sslmode=verify-full&sslrootcert={Uri.EscapeDataString(TestBed.Certificates.CaCertificatePath)}{(query.Length > 0 ? "&" + query : string.Empty)}";
 
-    public async Task InitializeAsync() => testBed = await PostgresTestBed.StartAsync();
+    public async Task InitializeAsync() => _testBed = await PostgresTestBed.StartAsync();
 
     public async Task DisposeAsync()
     {
-        if (testBed is not null)
+        if (_testBed is not null)
         {
-            await testBed.DisposeAsync();
+            await _testBed.DisposeAsync();
         }
     }
 }

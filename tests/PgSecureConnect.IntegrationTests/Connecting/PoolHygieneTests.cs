@@ -39,6 +39,45 @@ public sealed class PoolHygieneTests(TestBedFixture fixture)
     }
 
     [Fact]
+    public async Task Opens_waiting_for_a_promotion_reuse_the_standbys_pooled_connections_instead_of_reconnecting()
+    {
+        // Each retry found the standby by a pooled connection that reports "standby". Clearing the pool on every such
+        // find made every writer pay for a new connection at the moment of promotion (#13's missed bound).
+        var logs = new CapturingLoggerProvider();
+        await using var primary = await fixture.TestBed.StartServerAsync();
+        await using var standby = await fixture.TestBed.StartStandbyAsync(primary);
+        await using var factory = ConnectionFactory.FromUrl(
+            $"postgresql://{primary.Username}:{primary.Password}@{standby.Host}:{standby.Port}/{primary.Database}?target_session_attrs=read-write&application_name=awaiting_promotion",
+            new ConnectionFactoryOptions
+            {
+                Retry = new RetryPolicy { MaxAttempts = 10_000, BaseDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(20), OverallTimeout = TimeSpan.FromSeconds(60) },
+                LoggerFactory = logs,
+            });
+        const int Opens = 4;
+
+        var opens = Enumerable.Range(0, Opens).Select(_ => factory.OpenConnectionAsync().AsTask()).ToArray();
+        var retries = 0;
+        for (var waited = 0; waited < 300 && retries < 5 * Opens; waited++)
+        {
+            await Task.Delay(100);
+            retries = logs.Entries.Count(e => e.EventId.Id == PgSecureConnectEventId.RetryScheduled);
+        }
+
+        retries.Should().BeGreaterThanOrEqualTo(5 * Opens, "the opens keep finding the standby until it is promoted");
+        await standby.PromoteAsync();
+        var connections = await Task.WhenAll(opens);
+
+        foreach (var connection in connections)
+        {
+            (await Connect.ScalarAsync<bool>(connection, "SELECT pg_is_in_recovery()")).Should().BeFalse();
+            await connection.DisposeAsync();
+        }
+
+        logs.Entries.Count(e => e.EventId.Id == NpgsqlEventId.OpenedPhysicalConnection).Should().BeLessThanOrEqualTo(Opens,
+            "each open's retries reuse the pooled connections to the standby, and after the promotion those connections are asked again and kept");
+    }
+
+    [Fact]
     public async Task Terminated_sessions_cost_one_failed_command_then_the_pool_is_fresh()
     {
         await using var server = await fixture.TestBed.StartServerAsync();

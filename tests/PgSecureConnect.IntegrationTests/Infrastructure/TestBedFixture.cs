@@ -9,12 +9,12 @@ namespace PgSecureConnect.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class TestBedFixture : IAsyncLifetime
 {
-    private readonly object gate = new();
-    private PostgresTestBed? testBed;
-    private readonly Dictionary<string, Task<PostgresServer>> namedServers = new(StringComparer.Ordinal);
-    private Task<PostgresServer>? sharedServer;
+    private readonly object _gate = new();
+    private PostgresTestBed? _testBed;
+    private readonly Dictionary<string, Task<PostgresServer>> _namedServers = new(StringComparer.Ordinal);
+    private Task<PostgresServer>? _sharedServer;
 
-    public PostgresTestBed TestBed => testBed ?? throw new InvalidOperationException("The test bed has not been started.");
+    public PostgresTestBed TestBed => _testBed ?? throw new InvalidOperationException("The test bed has not been started.");
 
     /// <summary>How long <see cref="PostgresTestBed.StartAsync"/> took (includes initdb of the template).</summary>
     public TimeSpan StartDuration { get; private set; }
@@ -25,17 +25,17 @@ public sealed class TestBedFixture : IAsyncLifetime
     /// </summary>
     public Task<PostgresServer> GetSharedServerAsync()
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (sharedServer is null
-                || sharedServer.IsFaulted
-                || sharedServer.IsCanceled
-                || (sharedServer.IsCompletedSuccessfully && !sharedServer.Result.IsRunning))
+            if (_sharedServer is null
+                || _sharedServer.IsFaulted
+                || _sharedServer.IsCanceled
+                || (_sharedServer.IsCompletedSuccessfully && !_sharedServer.Result.IsRunning))
             {
-                sharedServer = TestBed.StartServerAsync();
+                _sharedServer = TestBed.StartServerAsync();
             }
 
-            return sharedServer;
+            return _sharedServer;
         }
     }
 
@@ -45,14 +45,14 @@ public sealed class TestBedFixture : IAsyncLifetime
     /// </summary>
     public Task<PostgresServer> GetOrStartServerAsync(string key, Func<PostgresServerOptions> options)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (!namedServers.TryGetValue(key, out var server)
+            if (!_namedServers.TryGetValue(key, out var server)
                 || server.IsFaulted
                 || server.IsCanceled
                 || (server.IsCompletedSuccessfully && !server.Result.IsRunning))
             {
-                namedServers[key] = server = TestBed.StartServerAsync(options());
+                _namedServers[key] = server = TestBed.StartServerAsync(options());
             }
 
             return server;
@@ -62,15 +62,15 @@ public sealed class TestBedFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var stopwatch = Stopwatch.StartNew();
-        testBed = await PostgresTestBed.StartAsync();
+        _testBed = await PostgresTestBed.StartAsync();
         StartDuration = stopwatch.Elapsed;
     }
 
     public async Task DisposeAsync()
     {
-        if (testBed is not null)
+        if (_testBed is not null)
         {
-            await testBed.DisposeAsync();
+            await _testBed.DisposeAsync();
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using PgSecureConnect.Connecting;
@@ -14,7 +15,8 @@ namespace PgSecureConnect.Tests.Connecting;
 public sealed class FailoverConnectionOpenerTests : IDisposable
 {
     private readonly Socket _reserved = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-    private readonly FakeTimeProvider _time = new();
+    private readonly RetryCounter _retries = new();
+    private TimerTrackingTimeProvider _time = new();
     private readonly List<HostState> _hosts = [];
 
     public FailoverConnectionOpenerTests() => _reserved.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -69,12 +71,40 @@ public sealed class FailoverConnectionOpenerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_deadline_too_close_to_start_another_attempt_ends_the_open_at_once()
+    {
+        var retry = new RetryPolicy { MaxAttempts = 100, BaseDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(1), OverallTimeout = TimeSpan.FromSeconds(1.03) };
+        var opener = CreateOpener(retry, random: 1.0);
+
+        var failure = await RunAsync(opener, pendingTimersWhileWaiting: 2);
+
+        failure.Attempts.Select(a => a.StartedAfter).Should().Equal([TimeSpan.Zero], "30 ms is too little to start a second attempt");
+        failure.Elapsed.Should().Be(TimeSpan.FromSeconds(1), "waiting out the last 30 ms would change nothing");
+        failure.Message.Should().Contain("the overall timeout of 1.03 s ran out");
+    }
+
+    [Fact]
+    public async Task A_wait_that_ends_a_fraction_of_a_millisecond_early_does_not_use_up_the_attempts_without_trying()
+    {
+        // The CI failure: a 0.4 ms wait before the deadline ends at once on system timers, and the loop spun through
+        // every remaining pass without trying a server, then blamed the attempt limit rather than the deadline.
+        _time = new TimerTrackingTimeProvider { WholeMillisecondTimers = true };
+        var retry = new RetryPolicy { MaxAttempts = 5, BaseDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(1), OverallTimeout = TimeSpan.FromSeconds(1.0004) };
+        var opener = CreateOpener(retry, random: 1.0);
+
+        var failure = await RunAsync(opener, pendingTimersWhileWaiting: 2);
+
+        failure.Attempts.Select(a => a.Attempt).Should().Equal(1);
+        failure.Message.Should().Contain("the overall timeout of 1 s ran out").And.NotContain("attempt(s) allowed by the retry policy were used");
+    }
+
+    [Fact]
     public async Task Every_server_is_tried_in_each_attempt_and_unreachable_ones_are_marked()
     {
         var retry = new RetryPolicy { MaxAttempts = 2, BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero, OverallTimeout = Timeout.InfiniteTimeSpan };
         var opener = CreateOpener(retry, random: 1.0, servers: 3);
 
-        var failure = await RunAsync(opener, pendingTimersWhileWaiting: 1);
+        var failure = await RunAsync(opener, pendingTimersWhileWaiting: int.MaxValue); // no backoff: the clock never needs to move
 
         failure.Attempts.Should().HaveCount(6, failure.Message);
         failure.Attempts.Select(a => a.Attempt).Should().Equal(1, 1, 1, 2, 2, 2);
@@ -142,7 +172,38 @@ public sealed class FailoverConnectionOpenerTests : IDisposable
         _hosts.Should().OnlyContain(h => !h.IsOffline, "cut short by the deadline is not (yet) the servers' fault");
         (await ReadsEndOfStreamAsync(firstAccepted)).Should().BeTrue("the first attempt's socket is closed, no later than Npgsql's timeout");
         (await ReadsEndOfStreamAsync(secondAccepted)).Should().BeTrue("the second attempt's socket is closed, no later than Npgsql's timeout");
-        await WaitForAsync(() => _hosts.All(h => h.IsOffline), "servers whose own attempts then time out in Npgsql are marked unreachable");
+        await Task.Delay(300);
+        _hosts.Should().OnlyContain(h => !h.IsOffline,
+            "both attempts' limits were cut to the overall deadline (the connect timeout is a minute), so their running out says nothing about the servers, as without a race");
+    }
+
+    [Fact]
+    public async Task Racing_attempts_run_out_on_the_opens_clock_and_a_server_whose_own_connect_timeout_ran_out_is_marked()
+    {
+        using var first = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var second = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        first.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        second.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        first.Listen();
+        second.Listen();
+        var retry = new RetryPolicy { MaxAttempts = 1, ConnectTimeout = TimeSpan.FromSeconds(2), OverallTimeout = TimeSpan.FromMinutes(1) };
+        var opener = CreateOpener(retry, random: 0, ports: [((IPEndPoint)first.LocalEndPoint!).Port, ((IPEndPoint)second.LocalEndPoint!).Port]);
+
+        var open = opener.OpenAsync(CancellationToken.None).AsTask();
+        using var firstAccepted = await first.AcceptAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        await WaitForAsync(() => _time.PendingTimers >= 3, "the deadline, the first attempt's limit and the attempt delay");
+        _time.Advance(TimeSpan.FromMilliseconds(250));
+        using var secondAccepted = await second.AcceptAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        _time.Advance(TimeSpan.FromMilliseconds(1500));
+        await Task.Delay(200);
+        open.IsCompleted.Should().BeFalse("1.75 s of the (fake) clock is within both attempts' 2 s limits, however long the real clock took");
+
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+        var failure = await Assert.ThrowsAsync<ConnectionFailedException>(() => open.WaitAsync(TimeSpan.FromSeconds(20)));
+        failure.Attempts.Should().HaveCount(2).And.OnlyContain(a => a.Kind == ConnectionFailureKind.Timeout && a.Raced);
+        failure.Message.Should().Contain("(attempt 1, raced, connect, at 250 ms, took 2000 ms): timed out");
+        failure.Elapsed.Should().Be(TimeSpan.FromSeconds(2.25));
+        _hosts.Should().OnlyContain(h => h.IsOffline, "each server's own connect timeout ran out");
     }
 
     private static async Task WaitForAsync(Func<bool> condition, string what)
@@ -188,7 +249,7 @@ public sealed class FailoverConnectionOpenerTests : IDisposable
         }
 
         var health = new HostHealthMonitor(TimeProvider.System, TimeSpan.FromHours(1), HostProbe.WithTimeout(TimeSpan.FromSeconds(5)), NullLogger.Instance);
-        return new FailoverConnectionOpener([.. _hosts], settings, retry, _time, health, NullLogger.Instance, () => random);
+        return new FailoverConnectionOpener([.. _hosts], settings, retry, _time, health, _retries, () => random);
     }
 
     private FailoverConnectionOpener CreateOpener(RetryPolicy retry, double random, int servers = 1)
@@ -208,18 +269,24 @@ public sealed class FailoverConnectionOpenerTests : IDisposable
 
         // Host rechecks run on the real clock an hour away, so the fake clock only carries the opener's own timers.
         var health = new HostHealthMonitor(TimeProvider.System, TimeSpan.FromHours(1), HostProbe.WithTimeout(TimeSpan.FromSeconds(5)), NullLogger.Instance);
-        return new FailoverConnectionOpener([.. _hosts], settings, retry, _time, health, NullLogger.Instance, () => random);
+        return new FailoverConnectionOpener([.. _hosts], settings, retry, _time, health, _retries, () => random);
     }
 
-    /// <summary>Runs an open to its failure, advancing the fake clock whenever the opener waits on its timers only.</summary>
+    /// <summary>
+    /// Runs an open to its failure, moving the fake clock to the next timer each time the opener has scheduled a retry
+    /// and waits on its backoff (with the deadline, if any: <paramref name="pendingTimersWhileWaiting"/> timers). Counting
+    /// timers alone is not enough: an attempt under way holds its own limit's timer, and jumping to that would time it out.
+    /// </summary>
     private async Task<ConnectionFailedException> RunAsync(FailoverConnectionOpener opener, int pendingTimersWhileWaiting)
     {
         var open = opener.OpenAsync(CancellationToken.None).AsTask();
         var guard = Stopwatch.StartNew();
+        var advances = 0;
         while (!open.IsCompleted && guard.Elapsed < TimeSpan.FromSeconds(20))
         {
-            if (_time.PendingTimers >= pendingTimersWhileWaiting)
+            if (_retries.Scheduled > advances && _time.PendingTimers >= pendingTimersWhileWaiting)
             {
+                advances++;
                 _time.AdvanceToNextTimer();
             }
 
@@ -228,5 +295,26 @@ public sealed class FailoverConnectionOpenerTests : IDisposable
 
         open.IsCompleted.Should().BeTrue("the fake clock drives every wait");
         return (await Assert.ThrowsAsync<ConnectionFailedException>(() => open));
+    }
+
+    /// <summary>Counts the opener's "retry scheduled" log entries, which it writes just before it waits on its backoff.</summary>
+    private sealed class RetryCounter : ILogger
+    {
+        private int _scheduled;
+
+        public int Scheduled => Volatile.Read(ref _scheduled);
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId.Id == PgSecureConnectEventId.RetryScheduled)
+            {
+                Interlocked.Increment(ref _scheduled);
+            }
+        }
     }
 }

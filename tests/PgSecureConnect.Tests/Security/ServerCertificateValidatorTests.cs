@@ -34,7 +34,11 @@ public class ServerCertificateValidatorTests
     public void Verify_ca_records_a_verified_chain_and_an_unchecked_host_name()
     {
         using var certificate = SelfSigned(DateTimeOffset.UtcNow.AddDays(3));
+#if NET9_0_OR_GREATER
         var roots = new X509Certificate2Collection { X509CertificateLoader.LoadCertificate(certificate.RawData) };
+#else
+        var roots = new X509Certificate2Collection { new X509Certificate2(certificate.RawData) };
+#endif
         ServerCertificateInfo? observed = null;
         var validator = new ServerCertificateValidator(SslMode.VerifyCA, roots, TimeProvider.System) { Observed = info => observed = info };
 
