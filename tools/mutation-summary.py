@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Mutation score per folder from a Stryker mutation-report.json (schema: mutation-testing-elements).
+
+score = detected / (detected + undetected), where detected = Killed + Timeout and undetected = Survived + NoCoverage;
+CompileError and Ignored mutants do not count (Stryker's own definition). Lists every survivor with file, line and
+mutator, so each can be killed with a test or explained as equivalent in docs/reliability.md.
+"""
+import json
+import sys
+from collections import defaultdict
+
+report_path, folders = sys.argv[1], sys.argv[2:]
+with open(report_path, encoding="utf-8") as f:
+    report = json.load(f)
+
+counts = defaultdict(lambda: defaultdict(int))
+survivors = []
+for path, info in report["files"].items():
+    normalized = path.replace("\\", "/")
+    folder = next((x for x in folders if f"/{x}/" in normalized), None)
+    if folder is None:
+        continue
+    for mutant in info["mutants"]:
+        status = mutant["status"]
+        counts[folder][status] += 1
+        if status in ("Survived", "NoCoverage"):
+            line = mutant["location"]["start"]["line"]
+            survivors.append((folder, normalized.split("/src/PgSecureConnect/")[-1], line, status, mutant["mutatorName"], mutant.get("replacement", "")))
+
+print("folder       killed  timeout  survived  no-coverage  score")
+for folder in folders:
+    c = counts[folder]
+    detected = c["Killed"] + c["Timeout"]
+    undetected = c["Survived"] + c["NoCoverage"]
+    total = detected + undetected
+    score = 100.0 * detected / total if total else float("nan")
+    print(f"{folder:<12} {c['Killed']:>6} {c['Timeout']:>8} {c['Survived']:>9} {c['NoCoverage']:>12}  {score:5.1f} %")
+
+print()
+print(f"{len(survivors)} undetected mutants:")
+for folder, path, line, status, mutator, replacement in sorted(survivors):
+    print(f"  {path}:{line}  {status}  {mutator}  -> {replacement[:100]!r}")

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Mutation testing of src/PgSecureConnect (Parsing, Security, Connecting) with Stryker.NET against the unit tests.
+# Slow (tens of minutes on 2 cores): not part of CI. Usage:
+#   tools/mutation.sh                       # all three folders
+#   tools/mutation.sh Parsing Security      # only these folders
+# Prints the mutation score per folder and the surviving mutants; the HTML report path is printed at the end.
+# Runs in a throwaway copy of the working tree (git worktree) so that Stryker's builds never touch your bin/obj.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+folders=("$@")
+[ ${#folders[@]} -eq 0 ] && folders=(Parsing Security Connecting)
+
+tools_dir="${root}/.tools"
+stryker="${tools_dir}/dotnet-stryker"
+if [ ! -x "$stryker" ]; then
+  dotnet tool install dotnet-stryker --version 5.1.0 --tool-path "$tools_dir" >/dev/null
+fi
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/pgsecure-mutation.XXXXXX")"
+cleanup() { git -C "$root" worktree remove --force "$work/tree" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+git -C "$root" worktree add --detach -q "$work/tree" HEAD
+# Uncommitted changes to the library or its unit tests are measured too.
+(cd "$root" && git diff HEAD -- src tests) | (cd "$work/tree" && git apply --allow-empty 2>/dev/null || true)
+
+mutate=()
+for folder in "${folders[@]}"; do
+  mutate+=(--mutate "**/${folder}/**/*.cs")
+done
+
+cd "$work/tree/src/PgSecureConnect"
+"$stryker" --config-file "$root/tools/stryker-config.json" "${mutate[@]}" --output "$work/out" | tail -n 40
+
+report="$(find "$work/out" -name mutation-report.json | head -n 1)"
+python3 "$root/tools/mutation-summary.py" "$report" "${folders[@]}"
+mkdir -p "$root/artifacts/mutation"
+cp "$report" "$root/artifacts/mutation/mutation-report.json"
+cp "$(dirname "$report")/mutation-report.html" "$root/artifacts/mutation/mutation-report.html" 2>/dev/null || true
+echo "reports: $root/artifacts/mutation/"
