@@ -52,13 +52,15 @@ public sealed class ContainerFailoverTests(ReplicationFixture fixture, ITestOutp
     }
 
     [Fact]
-    public async Task A_paused_primary_is_a_black_hole_that_the_factory_leaves_for_the_standby_after_its_connect_timeout()
+    public async Task A_paused_primary_is_a_black_hole_that_the_factory_races_past_to_the_standby_or_with_racing_off_leaves_after_its_connect_timeout()
     {
-        var connectTimeout = TimeSpan.FromSeconds(2);
+        var connectTimeout = TimeSpan.FromSeconds(4);
         var options = new ConnectionFactoryOptions { Retry = new RetryPolicy { ConnectTimeout = connectTimeout, MaxAttempts = 1 } };
+        var noRacing = new ConnectionFactoryOptions { Retry = new RetryPolicy { ConnectTimeout = connectTimeout, MaxAttempts = 1, AttemptDelay = Timeout.InfiniteTimeSpan } };
         var primary = Primary;
         var standby = Standby;
         await using var both = ConnectionFactory.FromUrl(Url($"{primary},{standby}"), options);
+        await using var bothWithoutRacing = ConnectionFactory.FromUrl(Url($"{primary},{standby}"), noRacing);
         await using var primaryOnly = ConnectionFactory.FromUrl(Url(primary), options);
 
         await fixture.Primary.PauseAsync();
@@ -67,10 +69,18 @@ public sealed class ContainerFailoverTests(ReplicationFixture fixture, ITestOutp
             var stopwatch = Stopwatch.StartNew();
             await using (var connection = await both.OpenConnectionAsync())
             {
-                stopwatch.Elapsed.Should().BeGreaterThan(connectTimeout * 0.9, "the paused primary is given its connect timeout first")
-                    .And.BeLessThan(connectTimeout + TimeSpan.FromSeconds(15), "generous: a shared, slow machine");
+                stopwatch.Elapsed.Should().BeGreaterThan(options.Retry.AttemptDelay * 0.9, "the paused primary is given the attempt delay before the standby starts alongside it")
+                    .And.BeLessThan(connectTimeout, "the standby wins the race long before the paused primary's connect timeout");
                 connection.Port.Should().Be(PortOf(fixture.Standby));
                 (await Containers.ScalarAsync<bool>(connection, "SELECT pg_is_in_recovery()")).Should().BeTrue();
+            }
+
+            stopwatch.Restart();
+            await using (var connection = await bothWithoutRacing.OpenConnectionAsync())
+            {
+                stopwatch.Elapsed.Should().BeGreaterThan(connectTimeout * 0.9, "without racing the paused primary is given its whole connect timeout first")
+                    .And.BeLessThan(connectTimeout + TimeSpan.FromSeconds(15), "generous: a shared, slow machine");
+                connection.Port.Should().Be(PortOf(fixture.Standby));
             }
 
             var (exception, elapsed) = await Containers.FailureOf(async () => await primaryOnly.OpenConnectionAsync());
