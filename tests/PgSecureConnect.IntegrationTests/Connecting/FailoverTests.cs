@@ -143,7 +143,9 @@ public sealed class FailoverTests(TestBedFixture fixture)
         // Servers one after another (racing off): each attempt's own limit is what is tested here.
         var (exception, elapsed) = await Connect.FailureOf(async () => await factory.OpenConnectionAsync());
 
-        elapsed.Should().BeGreaterThan(deadline * 0.9).And.BeLessThan(deadline * 1.1 + TimeSpan.FromMilliseconds(400));
+        // Generous upper bound: at load average 20 this open took 2.05 s. The exact cut of each attempt is asserted on a
+        // fake clock in FailoverConnectionOpenerTests; here, that a real Npgsql open past TCP is stopped at all.
+        elapsed.Should().BeGreaterThan(deadline * 0.9).And.BeLessThan(deadline + TimeSpan.FromSeconds(1));
         var failure = exception.Should().BeOfType<ConnectionFailedException>().Subject;
         failure.Kind.Should().Be(ConnectionFailureKind.Timeout);
         failure.Message.Should().Contain("the overall timeout of 1.5 s ran out");
