@@ -49,7 +49,9 @@ internal sealed class FaultLoop(SoakCluster cluster, Random random, bool blackHo
             }
 
             await Task.Delay(pause);
+            var waited = now();
             await cluster.WaitHealthyAsync(HealthyTimeout);
+            waited = now() - waited;
             if (now() + TimeSpan.FromSeconds(3) > end)
             {
                 return;
@@ -59,7 +61,8 @@ internal sealed class FaultLoop(SoakCluster cluster, Random random, bool blackHo
             var started = now();
             var what = await InjectAsync(kind);
             Counts[kind] = Counts.GetValueOrDefault(kind) + 1;
-            log(string.Create(CultureInfo.InvariantCulture, $"[{started.TotalSeconds,6:0.0} s] {kind}: {what} ({(now() - started).TotalSeconds:0.0} s)"));
+            var took = now() - started;
+            log(string.Create(CultureInfo.InvariantCulture, $"[{started.TotalSeconds,6:0.0} s] {kind}: {what} ({took.TotalSeconds:0.0} s; healthy after {Ms(waited)}; RSS {ProcessResources.ResidentMegabytesAfterCollection():0.0} MiB, managed heap {ProcessResources.ManagedHeapMegabytes():0.0} MiB, {ThreadPool.ThreadCount} pool threads)"));
         }
     }
 

@@ -16,6 +16,9 @@ internal static class ProcessResources
         return kilobytes / 1024.0;
     }
 
+    /// <summary>The managed heap in MiB as the last collection left it (call after <see cref="ResidentMegabytesAfterCollection"/>).</summary>
+    public static double ManagedHeapMegabytes() => GC.GetGCMemoryInfo().HeapSizeBytes / 1024.0 / 1024.0;
+
     /// <summary>
     /// This process's TCP sockets connected (in any state but LISTEN) to one of <paramref name="remotePorts"/>: the
     /// entries of <c>/proc/self/net/tcp</c> and <c>tcp6</c> (the whole network namespace) whose inode is one of this

@@ -71,6 +71,7 @@ internal static class SoakRun
         SoakWorkers? workers = null;
         try
         {
+            var start = clock.Elapsed;
             var servers = new[] { (cluster.First.Host, cluster.First.Port), (cluster.Second.Host, cluster.Second.Port) };
             IConnectionFactory Create(IEnumerable<(string Host, int Port)> hosts, string query) => ConnectionFactory.FromUrl(
                 BenchServer.Url(bed, cluster.First, hosts, query),
@@ -88,9 +89,8 @@ internal static class SoakRun
                     .. Enumerable.Repeat((WorkerKind.OpenReader, openerFactory), OpenReaders),
                     .. Enumerable.Repeat((WorkerKind.BouncerReader, bouncerFactory), BouncerReaders),
                 ],
-                () => clock.Elapsed);
+                () => clock.Elapsed - start);
             var random = new Random(options.Seed);
-            var start = clock.Elapsed;
             TimeSpan Now() => clock.Elapsed - start;
             workers.Start();
             Console.WriteLine();
@@ -102,6 +102,7 @@ internal static class SoakRun
             // RSS after the warm-up (faults are running by then), and at the end of the faults, both under load and after a full GC.
             await Task.WhenAny(faultLoop, Task.Delay(options.WarmUp - Now()));
             var rssWarm = ProcessResources.ResidentMegabytesAfterCollection();
+            var heapWarm = ProcessResources.ManagedHeapMegabytes();
             try
             {
                 await faultLoop;
@@ -127,6 +128,7 @@ internal static class SoakRun
             }
 
             var rssEnd = ProcessResources.ResidentMegabytesAfterCollection();
+            var heapEnd = ProcessResources.ManagedHeapMegabytes();
             rssGrowth = rssEnd - rssWarm;
             var ranFor = Now();
             if (!await workers.StopAsync(TimeSpan.FromSeconds(90)))
@@ -148,10 +150,11 @@ internal static class SoakRun
             Console.WriteLine($"- ran {ranFor.TotalSeconds:0.0} s; faults: {string.Join(", ", faults.Counts.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value}"))}; failovers {cluster.Failovers}; final primary {cluster.Describe(cluster.Primary)}");
             foreach (var kind in Enum.GetValues<WorkerKind>())
             {
-                Console.WriteLine($"- {kind}: {workers.OperationsOf(kind)} ops, {workers.FailedOf(kind)} failed, {workers.InterruptedOf(kind)} interrupted (query broke on an open connection), longest {workers.LongestOf(kind).TotalMilliseconds:0} ms");
+                var (longest, longestAt) = workers.LongestOf(kind);
+                Console.WriteLine($"- {kind}: {workers.OperationsOf(kind)} ops, {workers.FailedOf(kind)} failed, {workers.InterruptedOf(kind)} interrupted (query broke on an open connection), {workers.SlowOf(kind)} over 1 s, longest {longest.TotalMilliseconds:0} ms (started at {longestAt.TotalSeconds:0.0} s)");
             }
 
-            Console.WriteLine($"- RSS after warm-up {rssWarm:0.0} MiB, at the end {rssEnd:0.0} MiB");
+            Console.WriteLine($"- RSS after warm-up ({options.WarmUp.TotalSeconds:0} s) {rssWarm:0.0} MiB, at the end {rssEnd:0.0} MiB; managed heap {heapWarm:0.0} MiB, then {heapEnd:0.0} MiB");
             foreach (var (error, count) in workers.ErrorKinds.Take(15))
             {
                 Console.WriteLine($"- {count} × {error}");

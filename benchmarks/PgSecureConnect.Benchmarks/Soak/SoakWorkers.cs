@@ -45,7 +45,8 @@ internal sealed class SoakWorkers : IDisposable
     private readonly long[] _ops = new long[4];
     private readonly long[] _failed = new long[4];
     private readonly long[] _interrupted = new long[4];
-    private readonly long[] _longestTicks = new long[4];
+    private readonly (TimeSpan Duration, TimeSpan StartedAt)[] _longest = new (TimeSpan, TimeSpan)[4];
+    private readonly long[] _slow = new long[4];
     private readonly ConcurrentDictionary<string, int> _errors = new();
     private readonly ConcurrentQueue<(TimeSpan At, WorkerKind Kind, Exception Error)> _firstFailures = new();
     private readonly CancellationTokenSource _stop = new();
@@ -80,7 +81,17 @@ internal sealed class SoakWorkers : IDisposable
 
     public long InterruptedOf(WorkerKind kind) => Interlocked.Read(ref _interrupted[(int)kind]);
 
-    public TimeSpan LongestOf(WorkerKind kind) => TimeSpan.FromTicks(Interlocked.Read(ref _longestTicks[(int)kind]));
+    /// <summary>The longest operation of a kind, and when (on the run's clock) it started.</summary>
+    public (TimeSpan Duration, TimeSpan StartedAt) LongestOf(WorkerKind kind)
+    {
+        lock (_longest)
+        {
+            return _longest[(int)kind];
+        }
+    }
+
+    /// <summary>Operations of a kind that took over a second.</summary>
+    public long SlowOf(WorkerKind kind) => Interlocked.Read(ref _slow[(int)kind]);
 
     public IEnumerable<KeyValuePair<string, int>> ErrorKinds => _errors.OrderByDescending(e => e.Value);
 
@@ -123,6 +134,7 @@ internal sealed class SoakWorkers : IDisposable
     {
         while (!_stop.IsCancellationRequested)
         {
+            var startedAt = _now();
             var started = Stopwatch.GetTimestamp();
             var outcome = kind switch
             {
@@ -130,12 +142,18 @@ internal sealed class SoakWorkers : IDisposable
                 WorkerKind.OpenReader => await ReadOnPlainOpenAsync(factory),
                 _ => await ReadAsync(factory),
             };
-            var elapsed = Stopwatch.GetElapsedTime(started).Ticks;
+            var elapsed = Stopwatch.GetElapsedTime(started);
             Interlocked.Increment(ref _ops[(int)kind]);
-            var longest = Interlocked.Read(ref _longestTicks[(int)kind]);
-            while (elapsed > longest && Interlocked.CompareExchange(ref _longestTicks[(int)kind], elapsed, longest) != longest)
+            if (elapsed > TimeSpan.FromSeconds(1))
             {
-                longest = Interlocked.Read(ref _longestTicks[(int)kind]);
+                Interlocked.Increment(ref _slow[(int)kind]);
+                lock (_longest)
+                {
+                    if (elapsed > _longest[(int)kind].Duration)
+                    {
+                        _longest[(int)kind] = (elapsed, startedAt);
+                    }
+                }
             }
 
             if (outcome is { } error)
