@@ -62,6 +62,7 @@ internal static class SoakRun
         Console.WriteLine($"- black holes: {(blackHoles ? "iptables DROP on the port (loopback)" : "not injected: " + blackHoleNote)}");
 
         var clock = Stopwatch.StartNew();
+        using var log = options.LogPath is { } path ? new SoakLog(path, clock) : null;
         await using var bed = await PostgresTestBed.StartAsync();
         await using var cluster = await SoakCluster.StartAsync(bed, SoakWorkers.CreateTable);
         Console.WriteLine($"- servers: {cluster.Describe(cluster.First)}, {cluster.Describe(cluster.Second)} (synchronous), PgBouncer :{cluster.Bouncer.Port} -> {cluster.First.Name}; {bed.Installation}");
@@ -71,11 +72,10 @@ internal static class SoakRun
         SoakWorkers? workers = null;
         try
         {
-            var start = clock.Elapsed;
             var servers = new[] { (cluster.First.Host, cluster.First.Port), (cluster.Second.Host, cluster.Second.Port) };
             IConnectionFactory Create(IEnumerable<(string Host, int Port)> hosts, string query) => ConnectionFactory.FromUrl(
                 BenchServer.Url(bed, cluster.First, hosts, query),
-                new ConnectionFactoryOptions { SslPolicy = SslPolicy.VerifyFull, Retry = RidingOut });
+                new ConnectionFactoryOptions { SslPolicy = SslPolicy.VerifyFull, Retry = RidingOut, LoggerFactory = log });
             await using var writerFactory = Create(servers, "target_session_attrs=read-write&application_name=soak_writers");
             await using var readerFactory = Create(servers, "target_session_attrs=prefer-standby&application_name=soak_readers");
             await using var openerFactory = Create(servers, "target_session_attrs=any&application_name=soak_openers");
@@ -89,14 +89,21 @@ internal static class SoakRun
                     .. Enumerable.Repeat((WorkerKind.OpenReader, openerFactory), OpenReaders),
                     .. Enumerable.Repeat((WorkerKind.BouncerReader, bouncerFactory), BouncerReaders),
                 ],
-                () => clock.Elapsed - start);
+                () => clock.Elapsed);
             var random = new Random(options.Seed);
-            TimeSpan Now() => clock.Elapsed - start;
+            TimeSpan Now() => clock.Elapsed;
+
+            // The run's clock (and the log's) starts with the workers.
+            clock.Restart();
             workers.Start();
             Console.WriteLine();
             Console.WriteLine("### Faults");
             Console.WriteLine();
-            var faults = new FaultLoop(cluster, random, blackHoles, Now, line => Console.WriteLine("- " + line));
+            var faults = new FaultLoop(cluster, random, blackHoles, Now, line =>
+            {
+                Console.WriteLine("- " + line);
+                log?.Write("FAULT " + line);
+            });
             var faultLoop = faults.RunAsync(options.Duration);
 
             // RSS after the warm-up (faults are running by then), and at the end of the faults, both under load and after a full GC.
