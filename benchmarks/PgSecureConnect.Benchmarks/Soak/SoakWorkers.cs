@@ -21,7 +21,7 @@ internal enum WorkerKind
 }
 
 /// <summary>
-/// The soak's workers, each a loop of operations paced 10 ms apart until <see cref="StopAsync"/>. A writer's key is
+/// The soak's workers, each a loop of operations paced 20 ms apart (a shared machine) until <see cref="StopAsync"/>. A writer's key is
 /// <c>worker &lt;&lt; 40 | sequence</c>, generated before its unit and the same in every try; the writer remembers how many
 /// units it started and which of them failed, so the acknowledged keys are known without keeping them (the harness's own
 /// memory stays flat, and RSS growth is the library's). A unit in flight when the run stops runs to its end, so every
@@ -36,7 +36,7 @@ internal sealed class SoakWorkers : IDisposable
 
     private const int KeyShift = 40;
     private const int MaxErrorKinds = 200;
-    private static readonly TimeSpan Pace = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan Pace = TimeSpan.FromMilliseconds(20);
 
     private readonly (WorkerKind Kind, IConnectionFactory Factory)[] _workers;
     private readonly int _writers;
