@@ -95,6 +95,9 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
 
     internal PostgresServerOptions Options => _options;
 
+    /// <summary>Held around every call that starts or stops the postmaster (and around a rebuild of the data directory).</summary>
+    internal SemaphoreSlim Lifecycle => _lifecycle;
+
     private string AdminConnectionString => new NpgsqlConnectionStringBuilder
     {
         Host = UnixSocketDirectory,
@@ -344,13 +347,30 @@ public sealed class PostgresServer : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Before the data directory of a server that is not running is replaced (<see cref="PostgresTestBed.RebuildAsStandbyAsync"/>):
+    /// removes what a crashed postmaster left (shared memory), and forgets the synchronous standbys set in the old directory.
+    /// </summary>
+    internal void ForgetStoppedPostmaster()
+    {
+        _postmaster.ShutDownNow();
+        lock (_synchronousStandbyNames)
+        {
+            _synchronousStandbyNames.Clear();
+        }
+    }
+
     /// <summary>Adds a synchronous standby's name to <c>synchronous_standby_names</c> (ALTER SYSTEM + reload).</summary>
     internal async Task AddSynchronousStandbyAsync(string applicationName, CancellationToken cancellationToken)
     {
         string value;
         lock (_synchronousStandbyNames)
         {
-            _synchronousStandbyNames.Add(applicationName);
+            if (!_synchronousStandbyNames.Contains(applicationName, StringComparer.Ordinal))
+            {
+                _synchronousStandbyNames.Add(applicationName);
+            }
+
             value = string.Create(
                 CultureInfo.InvariantCulture,
                 $"FIRST {_synchronousStandbyNames.Count} ({string.Join(", ", _synchronousStandbyNames.Select(n => "\"" + n + "\""))})");

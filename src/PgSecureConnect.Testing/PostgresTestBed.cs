@@ -170,50 +170,68 @@ public sealed partial class PostgresTestBed : IAsyncDisposable, IDisposable
         Track(standby, _servers);
         try
         {
-            var conninfo = string.Create(
-                CultureInfo.InvariantCulture,
-                $"host={primary.Host} port={primary.Port} user={primary.Username} password={primary.Password} application_name={applicationName}");
-            var basebackup = new CommandLine(
-                Installation.GetToolPath("pg_basebackup"),
-                "-D", standby.DataDirectory,
-                "-d", conninfo,
-                "-X", "stream",
-                "-R",
-                "-c", "fast",
-                "--no-sync");
-            var result = await ProcessRunner.RunAsync(ServerUser.Wrap(basebackup), TimeSpan.FromMinutes(2), cancellationToken).ConfigureAwait(false);
-            if (!result.Succeeded)
-            {
-                throw primary.Failure($"pg_basebackup for standby {name} failed (exit code {result.ExitCode}): {result.Diagnostics}");
-            }
-
-            await standby.WriteConfigurationAsync(cancellationToken).ConfigureAwait(false);
-
-            // Later lines win: our own primary_conninfo, and never inherit the primary's synchronous standbys (a promoted
-            // standby would otherwise wait forever for a standby of its own).
-            await standby.AppendAutoConfAsync(
-                $"\n# Added by PgSecureConnect.Testing\nprimary_conninfo = '{conninfo}'\nsynchronous_standby_names = ''\n",
-                cancellationToken).ConfigureAwait(false);
-            await standby.StartCoreAsync(allowPortChange: true, cancellationToken).ConfigureAwait(false);
-
-            if (options.Synchronous)
-            {
-                await primary.AddSynchronousStandbyAsync(applicationName, cancellationToken).ConfigureAwait(false);
-            }
-
-            var sql = $"SELECT count(*) FROM pg_stat_replication WHERE application_name = '{applicationName}' AND state = 'streaming'"
-                + (options.Synchronous ? " AND sync_state = 'sync'" : string.Empty);
-            await primary.WaitUntilAsync(
-                async ct => await primary.ExecuteScalarAsync<long>(sql, ct).ConfigureAwait(false) == 1,
-                TimeSpan.FromSeconds(60),
-                $"standby {name} ({applicationName}) to be streaming{(options.Synchronous ? " synchronously" : string.Empty)}; standby log:{LogFile.Describe(standby.LogFilePath)}",
-                cancellationToken).ConfigureAwait(false);
+            await FollowAsync(standby, primary, applicationName, options.Synchronous, allowPortChange: true, cancellationToken).ConfigureAwait(false);
             return standby;
         }
         catch
         {
             standby.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Turns a stopped or crashed server into a streaming replica of <paramref name="primary"/> on its own host and port, so
+    /// that connection strings naming it stay valid across a failover: its data directory is replaced by a
+    /// <c>pg_basebackup -R</c> of <paramref name="primary"/>, it keeps its own options, log file and port, and it is started.
+    /// Typically the old primary after its standby was promoted. Returns as <see cref="StartStandbyAsync"/> does, once the
+    /// primary's <c>pg_stat_replication</c> shows it streaming (and, when <see cref="StandbyOptions.Synchronous"/>, with
+    /// sync_state 'sync'). <see cref="StandbyOptions.ListenAddress"/> is ignored: the server keeps its address.
+    /// </summary>
+    /// <param name="server">The server to rebuild; must not be running (stop or crash it first).</param>
+    /// <param name="primary">The server to replicate (running, not <paramref name="server"/>).</param>
+    /// <param name="options">Synchronous or not, application name; defaults when null.</param>
+    /// <param name="cancellationToken">Cancels the rebuild.</param>
+    /// <returns>A task that completes when the rebuilt standby streams from <paramref name="primary"/>.</returns>
+    /// <exception cref="InvalidOperationException"><paramref name="server"/> is running.</exception>
+    public async Task RebuildAsStandbyAsync(PostgresServer server, PostgresServer primary, StandbyOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        ArgumentNullException.ThrowIfNull(primary);
+        ThrowIfDisposed();
+        if (ReferenceEquals(server, primary))
+        {
+            throw new ArgumentException("A server cannot be rebuilt as a standby of itself.", nameof(primary));
+        }
+
+        options ??= new StandbyOptions();
+        var applicationName = options.ApplicationName ?? "standby_" + server.Name;
+        if (!IdentifierPattern().IsMatch(applicationName))
+        {
+            throw new ArgumentException($"ApplicationName '{applicationName}' must be letters, digits and underscores.", nameof(options));
+        }
+
+        await server.Lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (server.IsRunning)
+            {
+                throw new InvalidOperationException($"Server {server} is running: stop or crash it before rebuilding it as a standby.");
+            }
+
+            // The stopped postmaster's lock files and shared memory go with the old data directory.
+            server.ForgetStoppedPostmaster();
+            LeftoverSweeper.TryDeleteDirectory(server.DataDirectory);
+            if (Directory.Exists(server.DataDirectory))
+            {
+                throw server.Failure("Could not delete the old data directory before the rebuild");
+            }
+
+            await FollowAsync(server, primary, applicationName, options.Synchronous, allowPortChange: false, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            server.Lifecycle.Release();
         }
     }
 
@@ -353,6 +371,52 @@ public sealed partial class PostgresTestBed : IAsyncDisposable, IDisposable
         UnixFile.MakePrivateDirectory(directory);
         await ServerUser.GiveAsync([directory], recursive: false, cancellationToken).ConfigureAwait(false);
         return directory;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="standby"/>'s (absent) data directory with a <c>pg_basebackup -R</c> of <paramref name="primary"/>,
+    /// writes its configuration, starts it and waits until the primary sees it streaming (synchronously when asked).
+    /// </summary>
+    private async Task FollowAsync(PostgresServer standby, PostgresServer primary, string applicationName, bool synchronous, bool allowPortChange, CancellationToken cancellationToken)
+    {
+        var conninfo = string.Create(
+            CultureInfo.InvariantCulture,
+            $"host={primary.Host} port={primary.Port} user={primary.Username} password={primary.Password} application_name={applicationName}");
+        var basebackup = new CommandLine(
+            Installation.GetToolPath("pg_basebackup"),
+            "-D", standby.DataDirectory,
+            "-d", conninfo,
+            "-X", "stream",
+            "-R",
+            "-c", "fast",
+            "--no-sync");
+        var result = await ProcessRunner.RunAsync(ServerUser.Wrap(basebackup), TimeSpan.FromMinutes(2), cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw primary.Failure($"pg_basebackup for standby {standby.Name} failed (exit code {result.ExitCode}): {result.Diagnostics}");
+        }
+
+        await standby.WriteConfigurationAsync(cancellationToken).ConfigureAwait(false);
+
+        // Later lines win: our own primary_conninfo, and never inherit the primary's synchronous standbys (a promoted
+        // standby would otherwise wait forever for a standby of its own).
+        await standby.AppendAutoConfAsync(
+            $"\n# Added by PgSecureConnect.Testing\nprimary_conninfo = '{conninfo}'\nsynchronous_standby_names = ''\n",
+            cancellationToken).ConfigureAwait(false);
+        await standby.StartCoreAsync(allowPortChange, cancellationToken).ConfigureAwait(false);
+
+        if (synchronous)
+        {
+            await primary.AddSynchronousStandbyAsync(applicationName, cancellationToken).ConfigureAwait(false);
+        }
+
+        var sql = $"SELECT count(*) FROM pg_stat_replication WHERE application_name = '{applicationName}' AND state = 'streaming'"
+            + (synchronous ? " AND sync_state = 'sync'" : string.Empty);
+        await primary.WaitUntilAsync(
+            async ct => await primary.ExecuteScalarAsync<long>(sql, ct).ConfigureAwait(false) == 1,
+            TimeSpan.FromSeconds(60),
+            $"standby {standby.Name} ({applicationName}) to be streaming{(synchronous ? " synchronously" : string.Empty)}; standby log:{LogFile.Describe(standby.LogFilePath)}",
+            cancellationToken).ConfigureAwait(false);
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);

@@ -85,4 +85,45 @@ public sealed class ReplicationTests(TestBedFixture fixture, ITestOutputHelper o
         await using var command = new NpgsqlCommand("CREATE TABLE after_failover(id int); INSERT INTO after_failover VALUES (1); SELECT count(*) FROM after_failover", connection);
         (await command.ExecuteScalarAsync()).Should().Be(1L);
     }
+
+    [Fact]
+    public async Task A_crashed_primary_is_rebuilt_as_the_synchronous_standby_of_the_promoted_one_on_its_own_port_twice_over()
+    {
+        await using var first = await fixture.TestBed.StartServerAsync();
+        await using var second = await fixture.TestBed.StartStandbyAsync(first, new StandbyOptions { Synchronous = true });
+        await first.ExecuteScalarAsync<object>("CREATE TABLE rounds (round int)");
+        var (firstPort, secondPort) = (first.Port, second.Port);
+
+        // Round 1: first dies, second takes over, first follows it. Round 2: the other way round, back to the start, so
+        // each server's synchronous_standby_names is set again after its data directory was replaced.
+        var (primary, standby) = (first, second);
+        for (var round = 1; round <= 2; round++)
+        {
+            await primary.CrashAsync();
+            await standby.PromoteAsync();
+            var stopwatch = Stopwatch.StartNew();
+            await fixture.TestBed.RebuildAsStandbyAsync(primary, standby, new StandbyOptions { Synchronous = true });
+            output.WriteLine($"Round {round}: {primary} rebuilt as the synchronous standby of {standby} in {stopwatch.Elapsed.TotalMilliseconds:0} ms");
+            (primary, standby) = (standby, primary);
+
+            (await standby.ExecuteScalarAsync<bool>("SELECT pg_is_in_recovery()")).Should().BeTrue();
+            (await primary.ExecuteScalarAsync<string>("SELECT sync_state FROM pg_stat_replication WHERE state = 'streaming'")).Should().Be("sync");
+            (await primary.ExecuteScalarAsync<string>("SHOW synchronous_standby_names")).Should().Be($"FIRST 1 (\"standby_{standby.Name}\")");
+
+            // A commit returns (the one synchronous standby confirms it) and is visible there at once with remote_apply.
+            await using (var connection = await Connect.OpenAsync(Connect.To(primary)))
+            {
+                await using var command = new NpgsqlCommand($"SET synchronous_commit = remote_apply; INSERT INTO rounds VALUES ({round})", connection);
+                await command.ExecuteNonQueryAsync();
+            }
+
+            (await standby.ExecuteScalarAsync<long>("SELECT count(*) FROM rounds")).Should().Be(round);
+        }
+
+        (first.Port, second.Port).Should().Be((firstPort, secondPort));
+        (await first.ExecuteScalarAsync<bool>("SELECT pg_is_in_recovery()")).Should().BeFalse();
+
+        var running = await Connect.FailureOf(() => fixture.TestBed.RebuildAsStandbyAsync(first, second));
+        running.Exception.Should().BeOfType<InvalidOperationException>();
+    }
 }
