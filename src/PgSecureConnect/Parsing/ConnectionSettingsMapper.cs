@@ -38,6 +38,16 @@ internal static class ConnectionSettingsMapper
                     continue;
                 }
 
+                if (Parameters.TryGet(keyword, out raw) && !ConnectionParameterCatalog.IsSecret(keyword) && LibpqSyntax.HoldsPasswordAssignment(raw.Value))
+                {
+                    // libpq would send the swallowed password to the server as this parameter (a database name, say),
+                    // and any message quoting the value would show it: refused, and never quoted.
+                    Problem(keyword,
+                        $"the value of {keyword} contains a password assignment ('password=', not shown), so a quoting or encoding mistake made it swallow a password; " +
+                        "in a keyword/value string quote values with spaces (dbname='my db') and give every keyword a value; in a URL percent-encode '@' as %40 and '&' as %26", raw);
+                    Parameters.Remove(keyword);
+                    continue;
+                }
 
                 if (ConnectionParameterCatalog.TryGet(keyword, out var definition) && definition.Support == ParameterSupport.NoNpgsqlEquivalent)
                 {

@@ -84,6 +84,15 @@ internal static class ConnectionUriParser
                 _secretEnd = lastAt;
             }
 
+            // "postgres:// password=x:y" (a keyword/value string pasted after a scheme): the host and port would be cut
+            // from a password assignment, so nothing of the authority is quoted either.
+            var authorityEnd = uri.IndexOfAny(['/', '?'], start) is var end and >= 0 ? end : uri.Length;
+            if (authorityEnd > _secretEnd && LibpqSyntax.HoldsPasswordAssignment(uri[start..authorityEnd]))
+            {
+                _secretStart = start;
+                _secretEnd = authorityEnd;
+            }
+
             var p = start;
             var hadUserInfo = false;
             var passwordGiven = false;

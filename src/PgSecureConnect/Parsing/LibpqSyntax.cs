@@ -1,11 +1,20 @@
 using System.Globalization;
 using System.Net;
+using System.Text.RegularExpressions;
 
 namespace PgSecureConnect.Parsing;
 
 /// <summary>libpq's lexical rules for single values: integers, booleans, text PostgreSQL can carry, host names.</summary>
-internal static class LibpqSyntax
+internal static partial class LibpqSyntax
 {
+    /// <summary>
+    /// Whether a value holds a password assignment (<c>password=</c>, <c>sslpassword=</c>, Npgsql's <c>pwd=</c>) at a
+    /// word boundary: the sign of a quoting or encoding mistake that made another parameter swallow a password
+    /// (libpq reads <c>dbname= password=x</c> as the database name <c>password=x</c>).
+    /// </summary>
+    public static bool HoldsPasswordAssignment(string value)
+        => value.Contains('=', StringComparison.Ordinal) && PasswordAssignment().IsMatch(value);
+
     public static bool IsWellFormedText(string value)
     {
         for (var i = 0; i < value.Length; i++)
@@ -75,4 +84,7 @@ internal static class LibpqSyntax
         error = string.Empty;
         return true;
     }
+
+    [GeneratedRegex(@"(?:^|[\s;&?'""])(?:ssl)?(?:password|pwd)\s*=", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex PasswordAssignment();
 }
