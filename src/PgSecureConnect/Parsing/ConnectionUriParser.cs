@@ -84,15 +84,6 @@ internal static class ConnectionUriParser
                 _secretEnd = lastAt;
             }
 
-            // "postgres:// password=x:y" (a keyword/value string pasted after a scheme): the host and port would be cut
-            // from a password assignment, so nothing of the authority is quoted either.
-            var authorityEnd = uri.IndexOfAny(['/', '?'], start) is var end and >= 0 ? end : uri.Length;
-            if (authorityEnd > _secretEnd && LibpqSyntax.HoldsPasswordAssignment(uri[start..authorityEnd]))
-            {
-                _secretStart = start;
-                _secretEnd = authorityEnd;
-            }
-
             var p = start;
             var hadUserInfo = false;
             var passwordGiven = false;
@@ -204,6 +195,14 @@ internal static class ConnectionUriParser
             }
 
             var hostEnd = p;
+            if (LibpqSyntax.HoldsPasswordAssignment(uri[hostStart..hostEnd]))
+            {
+                // "postgres:// password=x:y" (a keyword/value string pasted after a scheme) or "h?a=b@c&password=x:y":
+                // the host and port were cut from a password assignment, so nothing up to their end is quoted either.
+                _secretStart = _secretStart < 0 ? hostStart : _secretStart;
+                _secretEnd = hostEnd;
+            }
+
             if (hosts.Length > 0)
             {
                 StoreValue(LibpqKeyword.Host, hosts.ToString(), hostStart, hostEnd);
