@@ -21,8 +21,11 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/pgsecure-mutation.XXXXXX")"
 cleanup() { git -C "$root" worktree remove --force "$work/tree" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 git -C "$root" worktree add --detach -q "$work/tree" HEAD
-# Uncommitted changes to the library or its unit tests are measured too.
-(cd "$root" && git diff HEAD -- src tests) | (cd "$work/tree" && git apply --allow-empty 2>/dev/null || true)
+# The working tree's src and tests are measured, uncommitted and untracked files included (build output excluded).
+for dir in src tests; do
+  rm -rf "$work/tree/$dir"
+  tar -C "$root" --exclude=bin --exclude=obj -cf - "$dir" | tar -C "$work/tree" -xf -
+done
 
 mutate=()
 for folder in "${folders[@]}"; do
@@ -30,7 +33,7 @@ for folder in "${folders[@]}"; do
 done
 
 cd "$work/tree/src/PgSecureConnect"
-"$stryker" --config-file "$root/tools/stryker-config.json" "${mutate[@]}" --output "$work/out" | tail -n 40
+"$stryker" --config-file "$root/tools/stryker-config.json" "${mutate[@]}" --concurrency "${STRYKER_CONCURRENCY:-2}" --output "$work/out" | tail -n 40
 
 report="$(find "$work/out" -name mutation-report.json | head -n 1)"
 python3 "$root/tools/mutation-summary.py" "$report" "${folders[@]}"

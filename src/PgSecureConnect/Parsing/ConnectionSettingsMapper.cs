@@ -28,6 +28,7 @@ internal static class ConnectionSettingsMapper
     {
         public void Run()
         {
+            var swallowed = new List<SettingSource>();
             foreach (var keyword in Parameters.Keywords.ToArray())
             {
                 if (Parameters.TryGet(keyword, out var raw) && !LibpqSyntax.IsWellFormedText(raw.Value))
@@ -46,12 +47,22 @@ internal static class ConnectionSettingsMapper
                         $"the value of {keyword} contains a password assignment ('password=', not shown), so a quoting or encoding mistake made it swallow a password; " +
                         "in a keyword/value string quote values with spaces (dbname='my db') and give every keyword a value; in a URL percent-encode '@' as %40 and '&' as %26", raw);
                     Parameters.Remove(keyword);
+                    swallowed.Add(raw.Source);
                     continue;
                 }
 
                 if (ConnectionParameterCatalog.TryGet(keyword, out var definition) && definition.Support == ParameterSupport.NoNpgsqlEquivalent)
                 {
                     Problem(keyword, $"'{keyword}' is a libpq parameter that Npgsql cannot honour: {definition.Explanation}");
+                }
+            }
+
+            // A value cut from the same text (the port of an Npgsql "Host=h:port") holds part of that password too.
+            foreach (var keyword in Parameters.Keywords.ToArray())
+            {
+                if (Parameters.TryGet(keyword, out var value) && !value.MayHoldSecret && swallowed.Contains(value.Source))
+                {
+                    Parameters.Set(keyword, value.Value, value.Source, mayHoldSecret: true);
                 }
             }
 
