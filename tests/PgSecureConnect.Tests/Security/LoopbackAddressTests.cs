@@ -22,6 +22,15 @@ public class LoopbackAddressTests
     [InlineData("mylocalhost", false)]
     [InlineData("fe80::1", false)]
     [InlineData("db.example.com", false)]
+    [InlineData("", false)]
+    [InlineData("[", false)]
+    [InlineData("[]", false)]
+    [InlineData("[127.0.0.1]", true)]
+    [InlineData("[::ffff:127.1.2.3]", true)]
+    [InlineData("::ffff:127.0.0.2", true)]
+    [InlineData("::ffff:10.0.0.1", false)]
+    [InlineData("x::1]", false)]
+    [InlineData("[::1", false)]
     public void Only_literal_loopback_counts(string host, bool expected)
         => LoopbackAddress.IsLoopback(host).Should().Be(expected);
 }

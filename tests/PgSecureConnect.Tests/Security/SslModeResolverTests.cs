@@ -139,4 +139,162 @@ public class SslModeResolverTests
         ConnectionSettings.FromUrl("postgresql://localhost/db").ToNpgsqlConnectionStringBuilder().GssEncryptionMode.Should().Be(GssEncryptionMode.Disable);
         ConnectionSettings.FromUrl("postgresql://localhost/db?gssencmode=prefer").ToNpgsqlConnectionStringBuilder().GssEncryptionMode.Should().Be(GssEncryptionMode.Prefer);
     }
+
+    [Theory]
+    [InlineData(Remote, "sslrootcert=system", SslPolicy.RequireEncryption, SslMode.VerifyFull, "sslrootcert=system")]
+    [InlineData("localhost", "sslrootcert=system", SslPolicy.AllowInsecure, SslMode.VerifyFull, "sslrootcert=system")]
+    [InlineData(Remote, "", SslPolicy.VerifyFull, SslMode.VerifyFull, "SslPolicy.VerifyFull, remote server")]
+    [InlineData(Remote, "sslrootcert=%2Fca.pem", SslPolicy.RequireEncryption, SslMode.VerifyFull, "SslPolicy.RequireEncryption, remote server, root certificate given")]
+    [InlineData(Remote, "", SslPolicy.RequireEncryption, SslMode.Require, "SslPolicy.RequireEncryption, remote server, no root certificate")]
+    [InlineData(Remote, "sslrootcert=%2Fca.pem", SslPolicy.AllowInsecure, SslMode.Prefer, "SslPolicy.AllowInsecure: libpq's default")]
+    [InlineData("localhost", "", SslPolicy.VerifyFull, SslMode.Prefer, "local servers only: libpq's default")]
+    [InlineData(Remote, "", (SslPolicy)3, SslMode.VerifyFull, "SslPolicy.VerifyFull, remote server")]
+    public void Mode_chosen_by_the_policy_says_why(string host, string query, SslPolicy policy, SslMode expectedMode, string expectedReason)
+    {
+        var problems = new ProblemList();
+
+        var decision = SslModeResolver.Resolve(ConnectionSettings.FromUrl($"postgresql://{host}/db?{query}"), policy, problems);
+
+        problems.HasProblems.Should().BeFalse();
+        decision.Mode.Should().Be(expectedMode);
+        decision.ModeSource.Should().Be(new SettingSource(SettingSourceKind.Policy, "sslmode", expectedReason));
+    }
+
+    [Fact]
+    public void Mode_given_in_the_settings_has_no_policy_source()
+    {
+        var decision = SslModeResolver.Resolve(ConnectionSettings.FromUrl($"postgresql://{Remote}/db?sslmode=verify-full"), SslPolicy.RequireEncryption, new ProblemList());
+
+        decision.Mode.Should().Be(SslMode.VerifyFull);
+        decision.ModeSource.Should().BeNull();
+    }
+
+    [Fact]
+    public void Plaintext_to_several_remote_hosts_names_them_all_and_not_the_local_one()
+    {
+        var problem = SingleProblem("postgresql://a.example.com,localhost,b.example.com/db?sslmode=prefer", SslPolicy.RequireEncryption);
+
+        problem.Key.Should().Be("sslmode");
+        problem.Message.Should().Be(
+            "sslmode=prefer would let the connection to the remote hosts a.example.com, b.example.com run without encryption, which SslPolicy.RequireEncryption (the default) forbids. " +
+            "Use sslmode=verify-full with sslrootcert=<the server's CA file> (or sslmode=require to encrypt without verifying the server); " +
+            "to accept plaintext deliberately on a trusted network, set ConnectionFactoryOptions.SslPolicy = SslPolicy.AllowInsecure");
+    }
+
+    [Theory]
+    [InlineData("sslmode=require&sslrootcert=%2Fca.pem", "sslmode=require with a root certificate means verify-ca, which checks the CA but not the host name")]
+    [InlineData("sslmode=require", "sslmode=require does not check that the certificate was issued for db.example.com")]
+    [InlineData("sslmode=verify-ca&sslrootcert=%2Fca.pem", "sslmode=verify-ca does not check that the certificate was issued for db.example.com")]
+    [InlineData("sslmode=verify-ca", "sslmode=verify-ca does not check that the certificate was issued for db.example.com")]
+    [InlineData("sslmode=disable", "sslmode=disable does not check that the certificate was issued for db.example.com")]
+    public void VerifyFull_policy_violation_says_what_the_mode_leaves_unchecked(string query, string why)
+    {
+        var settings = ConnectionSettings.FromUrl($"postgresql://{Remote}/db?{query}");
+
+        var problem = SingleProblem(settings, SslPolicy.VerifyFull);
+
+        problem.Should().Be(new ConfigurationProblem("sslmode", settings.GetSource("sslmode"),
+            why + ", and SslPolicy.VerifyFull requires verify-full for the remote host db.example.com. " +
+            "Use sslmode=verify-full (with sslrootcert=<CA file>, or sslrootcert=system for a public CA), or choose SslPolicy.RequireEncryption"));
+    }
+
+    [Fact]
+    public void VerifyFull_policy_violation_for_several_hosts_names_them_all()
+        => SingleProblem("postgresql://a.example.com,b.example.com/db?sslmode=require", SslPolicy.VerifyFull).Message.Should().Be(
+            "sslmode=require does not check that the certificate was issued for a.example.com, b.example.com, and SslPolicy.VerifyFull requires verify-full for the remote hosts a.example.com, b.example.com. " +
+            "Use sslmode=verify-full (with sslrootcert=<CA file>, or sslrootcert=system for a public CA), or choose SslPolicy.RequireEncryption");
+
+    [Theory]
+    [InlineData("prefer")]
+    [InlineData("require")]
+    public void Gss_encryption_under_VerifyFull_is_an_error_naming_the_mode_and_the_way_out(string gssMode)
+    {
+        var problem = SingleProblem($"postgresql://{Remote}/db?sslmode=verify-full&sslrootcert=system&gssencmode={gssMode}", SslPolicy.VerifyFull);
+
+        problem.Key.Should().Be("gssencmode");
+        problem.Message.Should().Be(
+            $"gssencmode={gssMode} may replace TLS with GSSAPI encryption, which checks no server certificate, and SslPolicy.VerifyFull requires a verified certificate for the remote host db.example.com; " +
+            "use gssencmode=disable (the default), or choose SslPolicy.RequireEncryption to accept Kerberos-authenticated encryption");
+    }
+
+    [Theory]
+    [InlineData("postgresql://db.example.com/db?sslmode=require&gssencmode=prefer", SslPolicy.RequireEncryption)]
+    [InlineData("postgresql://db.example.com/db?sslmode=verify-full&sslrootcert=system&gssencmode=disable", SslPolicy.VerifyFull)]
+    [InlineData("postgresql://localhost/db?gssencmode=require", SslPolicy.VerifyFull)]
+    public void Gss_encryption_is_refused_only_under_VerifyFull_for_remote_hosts(string url, SslPolicy policy)
+    {
+        var problems = new ProblemList();
+
+        SslModeResolver.Resolve(ConnectionSettings.FromUrl(url), policy, problems);
+
+        problems.HasProblems.Should().BeFalse();
+    }
+
+    [Fact]
+    public void Channel_binding_require_adds_require_auth_scram_and_says_why()
+    {
+        var problems = new ProblemList();
+
+        var decision = SslModeResolver.Resolve(ConnectionSettings.FromUrl("postgresql://localhost/db?channel_binding=require"), SslPolicy.RequireEncryption, problems);
+
+        problems.HasProblems.Should().BeFalse();
+        decision.RequireAuth.Should().Be("scram-sha-256");
+        decision.RequireAuthSource.Should().Be(new SettingSource(SettingSourceKind.Policy, "require_auth", "channel_binding=require"));
+    }
+
+    [Fact]
+    public void Channel_binding_require_keeps_an_explicit_require_auth_scram()
+    {
+        var problems = new ProblemList();
+
+        var decision = SslModeResolver.Resolve(ConnectionSettings.FromUrl("postgresql://localhost/db?channel_binding=require&require_auth=scram-sha-256"), SslPolicy.RequireEncryption, problems);
+
+        problems.HasProblems.Should().BeFalse();
+        decision.RequireAuth.Should().Be("scram-sha-256");
+        decision.RequireAuthSource.Should().BeNull();
+    }
+
+    [Fact]
+    public void Channel_binding_require_with_require_auth_md5_names_the_conflict()
+    {
+        var settings = ConnectionSettings.FromUrl("postgresql://localhost/db?channel_binding=require&require_auth=md5");
+
+        var problem = SingleProblem(settings, SslPolicy.RequireEncryption);
+
+        problem.Should().Be(new ConfigurationProblem("require_auth", settings.GetSource("require_auth"),
+            "channel_binding=require only works with SCRAM, but require_auth=md5 allows other methods; use require_auth=scram-sha-256 or leave it unset"));
+    }
+
+    [Fact]
+    public void Channel_binding_prefer_leaves_require_auth_alone()
+    {
+        var problems = new ProblemList();
+
+        var decision = SslModeResolver.Resolve(ConnectionSettings.FromUrl("postgresql://localhost/db?channel_binding=prefer&require_auth=md5"), SslPolicy.RequireEncryption, problems);
+
+        problems.HasProblems.Should().BeFalse();
+        decision.RequireAuth.Should().Be("md5");
+        decision.RequireAuthSource.Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData(SslMode.Disable, true)]
+    [InlineData(SslMode.Allow, true)]
+    [InlineData(SslMode.Prefer, true)]
+    [InlineData(SslMode.Require, false)]
+    [InlineData(SslMode.VerifyCA, false)]
+    [InlineData(SslMode.VerifyFull, false)]
+    public void Only_the_modes_below_require_may_be_plaintext(SslMode mode, bool expected)
+        => SslModeResolver.MayBePlaintext(mode).Should().Be(expected);
+
+    private static ConfigurationProblem SingleProblem(string url, SslPolicy policy) => SingleProblem(ConnectionSettings.FromUrl(url), policy);
+
+    private static ConfigurationProblem SingleProblem(ConnectionSettings settings, SslPolicy policy)
+    {
+        var problems = new ProblemList();
+
+        SslModeResolver.Resolve(settings, policy, problems);
+
+        return Assert.Throws<ConnectionConfigurationException>(problems.ThrowIfAny).Problems.Should().ContainSingle().Subject;
+    }
 }
