@@ -98,7 +98,7 @@ internal sealed class ServerCertificateValidator(SslMode mode, X509Certificate2C
         custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         custom.ChainPolicy.DisableCertificateDownloads = true;
         custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        custom.ChainPolicy.VerificationTime = timeProvider.GetLocalNow().DateTime;
+        custom.ChainPolicy.VerificationTime = timeProvider.GetUtcNow().UtcDateTime;
         custom.ChainPolicy.ApplicationPolicy.Add(ServerAuthentication);
         custom.ChainPolicy.CustomTrustStore.AddRange(roots!);
         if (presented is not null)
