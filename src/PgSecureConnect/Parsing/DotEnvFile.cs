@@ -44,6 +44,15 @@ internal static partial class DotEnvFile
                 $"{path} cannot be parsed at {position}; every line must be KEY=value, a comment starting with #, or empty (quote values with spaces or #: KEY=\"a b\")");
             return [];
         }
+        catch (Exception e) when (e is OverflowException or FormatException or ArgumentException)
+        {
+            // DotNetEnv decodes escapes of double-quoted values itself and throws plain .NET exceptions on some
+            // ("\777" overflows a byte; found by fuzzing). Its message is generic, but nothing of the text is shown.
+            problems.Add(".env", new SettingSource(SettingSourceKind.DotEnvFile, ".env", path),
+                $"{path} cannot be parsed: a double-quoted value holds an escape sequence that cannot be decoded (an octal \\NNN above \\377, say); " +
+                "write literal text in single quotes (KEY='a\\b') or escape the backslash (\\\\)");
+            return [];
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             problems.Add(".env", new SettingSource(SettingSourceKind.DotEnvFile, ".env", path), $"{path} exists but cannot be read ({e.GetType().Name}); check its permissions");

@@ -1,3 +1,5 @@
+using PgSecureConnect.Parsing;
+
 namespace PgSecureConnect.Tests.Parsing;
 
 /// <summary>
@@ -67,6 +69,20 @@ public class FuzzFindingTests
         read.Should().Throw<ConnectionConfigurationException>().Which.Problems.Should().ContainSingle(p => p.Key == key)
             .Which.Message.Should().Contain("swallow a password");
         AssertNoPieceOfThePassword(read);
+    }
+
+    /// <summary>DotNetEnv threw OverflowException on an octal escape above \377 in a double-quoted .env value.</summary>
+    [Fact]
+    public void Env_file_with_an_octal_escape_out_of_range_is_a_configuration_error()
+    {
+        using var file = new TempFile("DB_HOST=db.example.com\nDB_PASSWORD=\"S3nt1nel\\777Pa55w0rd\"\n", ".env");
+
+        var read = () => SettingsSources.FromEnvironment(new ConnectionFactoryOptions { EnvFilePath = file.Path }, new Dictionary<string, string?>(), file.Directory);
+
+        var problem = read.Should().Throw<ConnectionConfigurationException>().Which.Problems.Should().ContainSingle().Subject;
+        problem.Key.Should().Be(".env");
+        problem.Message.Should().Be($"{file.Path} cannot be parsed: a double-quoted value holds an escape sequence that cannot be decoded (an octal \\NNN above \\377, say); " +
+            "write literal text in single quotes (KEY='a\\b') or escape the backslash (\\\\)");
     }
 
     /// <summary>Words that only contain a password keyword are ordinary values.</summary>
