@@ -35,6 +35,14 @@ internal static class UnitOfWorkFailureClassifier
     /// <param name="connectionBroken">Npgsql had broken the connection (it is closed or broken) when the exception arrived.</param>
     public static UnitOfWorkFailure Classify(Exception exception, bool connectionBroken)
     {
+        if (exception is CommitOutcomeUnknownException or UnitOfWorkFailedException)
+        {
+            // A unit of work run inside this one (through any factory) could not tell whether its COMMIT applied, or
+            // already retried as far as its policy allowed: running it again could apply it twice. Its inner exceptions
+            // (a lost connection) describe that unit's connection, not this one's.
+            return new(IsTransient: false, ServerGone: false, LeavesCommitUnknown: false, "nested_unit_failed", null, ExceptionText.FirstLine(exception.Message));
+        }
+
         if (exception is ConnectionFailedException open)
         {
             // The open already retried and failed over as far as its own policy allowed; its verdict stands.

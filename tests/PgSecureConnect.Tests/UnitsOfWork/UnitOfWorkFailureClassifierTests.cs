@@ -7,6 +7,32 @@ namespace PgSecureConnect.Tests.UnitsOfWork;
 public class UnitOfWorkFailureClassifierTests
 {
     /// <summary>
+    /// A unit run inside another (nested ExecuteInTransactionAsync) whose COMMIT lost its connection: the outer unit must
+    /// not read the inner IOException as its own lost connection and run everything again (applying the inner unit twice).
+    /// </summary>
+    [Fact]
+    public void An_unknown_commit_of_a_nested_unit_is_not_retried()
+    {
+        var inner = new CommitOutcomeUnknownException(new ServerEndpoint("db1", 5432), DateTimeOffset.UnixEpoch, null,
+            new NpgsqlException("Exception while reading from stream", new IOException("Connection reset by peer")));
+
+        var verdict = UnitOfWorkFailureClassifier.Classify(inner, connectionBroken: false);
+
+        verdict.IsTransient.Should().BeFalse();
+        verdict.ServerGone.Should().BeFalse();
+        verdict.ErrorType.Should().Be("nested_unit_failed");
+    }
+
+    [Fact]
+    public void A_nested_unit_that_used_up_its_tries_is_not_retried()
+    {
+        var tries = new[] { new UnitOfWorkTry { Number = 1, Step = UnitOfWorkStep.Work, Server = new ServerEndpoint("db1", 5432), Error = "the connection was lost", IsTransient = true } };
+        var inner = new UnitOfWorkFailedException(tries, TimeSpan.FromSeconds(1), "all 1 tries used");
+
+        UnitOfWorkFailureClassifier.Classify(inner, connectionBroken: false).IsTransient.Should().BeFalse();
+    }
+
+    /// <summary>
     /// SQLSTATE, severity → retried, pool cleared, outcome unknown had it come as the answer to COMMIT.
     /// ERROR answers to COMMIT mean "rolled back" (known); FATAL/PANIC and connection-level states mean the session ended (unknown).
     /// </summary>
