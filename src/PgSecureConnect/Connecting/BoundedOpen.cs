@@ -22,8 +22,9 @@ internal static class BoundedOpen
         {
             return await task.WaitAsync(token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!task.IsCompleted)
+        catch (OperationCanceledException)
         {
+            // Also when the open completed just after the wait gave up: a connection it brought must go back to its pool.
             _ = task.ContinueWith(
                 static late =>
                 {

@@ -195,8 +195,9 @@ internal sealed partial class RetryingOpen
             {
                 connection = await task.WaitAsync(token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!task.IsCompleted)
+            catch (OperationCanceledException)
             {
+                // Also when the open completed just after the wait gave up: a connection it brought must go back to its pool.
                 racer.ObserveLate(task, _owner.Health, _owner.Time, startedAt);
                 throw;
             }

@@ -271,9 +271,15 @@ internal sealed partial class RetryingOpen : IDisposable
                 ? reported
                 : await SessionTargetCheck.QueryRoleAsync(connection, _async, _limits.Overall.Token).ConfigureAwait(false));
         }
-        catch (Exception e) when (!_callerToken.IsCancellationRequested)
+        catch (Exception e)
         {
+            // Also when the caller cancelled during the role query: the connection would otherwise never go back to its pool.
             await DisposeAsync(connection).ConfigureAwait(false);
+            if (_callerToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
             return Fail(host, attempt, started, e, raced);
         }
 

@@ -267,7 +267,8 @@ internal static class ConnectionSettingsMapper
                 }
                 else
                 {
-                    Problem(LibpqKeyword.ClientEncoding, $"Npgsql always exchanges text with the server as UTF-8, so client_encoding '{encoding.Value}' cannot be honoured; remove it or set it to UTF8");
+                    var shown = encoding.MayHoldSecret ? "client_encoding" : $"client_encoding '{encoding.Value}'";
+                    Problem(LibpqKeyword.ClientEncoding, $"Npgsql always exchanges text with the server as UTF-8, so {shown} cannot be honoured; remove it or set it to UTF8");
                 }
             }
 

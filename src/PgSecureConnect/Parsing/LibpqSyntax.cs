@@ -85,6 +85,6 @@ internal static partial class LibpqSyntax
         return true;
     }
 
-    [GeneratedRegex(@"(?:^|[\s;&?'""])(?:ssl)?(?:password|pwd)\s*=", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![\p{L}\p{N}_])(?:ssl)?(?:password|pwd)\s*=", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex PasswordAssignment();
 }

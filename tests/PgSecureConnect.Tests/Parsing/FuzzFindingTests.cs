@@ -62,6 +62,9 @@ public class FuzzFindingTests
     [InlineData("Host=db.example.com;Database=\"orders;Password=S3nt1nel&Pa55w0rd\"", "dbname")]
     [InlineData("Host=db.example.com;Database='orders;PWD = S3nt1nel&Pa55w0rd'", "dbname")]
     [InlineData("host=db.example.com options='-c x=1 sslpassword=S3nt1nel&Pa55w0rd'", "options")]
+    [InlineData("Host=db.example.com,Password=S3nt1nel&Pa55w0rd;Username=app", "host")]
+    [InlineData("host=db.example.com,password=S3nt1nel&Pa55w0rd", "host")]
+    [InlineData("postgresql://app@db.example.com:password=S3nt1nel&Pa55w0rd/orders", "port")]
     public void A_setting_that_swallowed_a_password_is_refused_without_quoting_it(string text, string key)
     {
         var read = () => ConnectionSettings.FromUrl(text);
