@@ -26,7 +26,8 @@ internal static class Properties
 
     public static void Check(Reading reading, FuzzInput input)
     {
-        var pieces = reading.PlantedSentinel ? Pieces(input.Sentinel, exceptIn: input.Text) : [];
+        // A piece the rest of the text spells too ("TIMEL?password=" holds "el?pa") may rightly be shown: it is not the secret.
+        var pieces = reading.PlantedSentinel ? Pieces(input.Sentinel, exceptIn: reading.Text.Replace(input.Sentinel, "\u0001", StringComparison.Ordinal)) : [];
         ConnectionSettings settings;
         try
         {
@@ -117,7 +118,7 @@ internal static class Properties
         }
     }
 
-    /// <summary>Every 5-character piece of the password, raw and percent-encoded, except those the text itself holds.</summary>
+    /// <summary>Every 5-character piece of the password, raw and percent-encoded, except those the rest of the text holds.</summary>
     private static string[] Pieces(string password, string exceptIn)
     {
         var pieces = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -129,7 +130,6 @@ internal static class Properties
             }
         }
 
-        // A piece the fuzzer wrote into the text may rightly be shown (as a host name, say): it is not the secret.
         return [.. pieces.Where(p => !exceptIn.Contains(p, StringComparison.OrdinalIgnoreCase))];
     }
 

@@ -7,7 +7,8 @@ namespace PgSecureConnect.Fuzz;
 /// <param name="Description">What was read, as a C# expression.</param>
 /// <param name="Read">Reads the settings.</param>
 /// <param name="PlantedSentinel">Whether the sentinel password was put in a password position of the text.</param>
-internal sealed record Reading(string Description, Func<ConnectionSettings> Read, bool PlantedSentinel);
+/// <param name="Text">Everything that was read (for variables, names and values), sentinel included.</param>
+internal sealed record Reading(string Description, Func<ConnectionSettings> Read, bool PlantedSentinel, string Text);
 
 /// <summary>
 /// For each entry point, the readings one input gets: the text as it is, and the text with the sentinel password
@@ -68,11 +69,11 @@ internal sealed class Readers : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private static Reading FromUrl(string text, bool planted)
-        => new($"ConnectionSettings.FromUrl({Display.Literal(text)})", () => ConnectionSettings.FromUrl(text), planted);
+        => new($"ConnectionSettings.FromUrl({Display.Literal(text)})", () => ConnectionSettings.FromUrl(text), planted, text);
 
     private static Reading FromVariables(Dictionary<string, string?> variables, bool planted)
         => new("ConnectionSettings.FromVariables(new() { " + string.Join(", ", variables.Select(v => $"[{Display.Literal(v.Key)}] = {Display.Literal(v.Value)}")) + " })",
-            () => ConnectionSettings.FromVariables(variables), planted);
+            () => ConnectionSettings.FromVariables(variables), planted, string.Join("\n", variables.Select(v => $"{v.Key}={v.Value}")));
 
     /// <summary>The .env text as a file, read the way <c>FromEnvironment</c> reads it, under an empty environment.</summary>
     private Reading FromDotEnv(string text, bool planted)
@@ -81,7 +82,7 @@ internal sealed class Readers : IDisposable
             File.WriteAllText(_envFile, text, FileEncoding);
             var options = new ConnectionFactoryOptions { EnvFilePath = _envFile };
             return SettingsSources.FromEnvironment(options, new Dictionary<string, string?>(), _directory).Settings;
-        }, planted);
+        }, planted, text);
 
     /// <summary>
     /// One variable per line (<c>NAME=value</c>; a line without '=' is a variable set to null). Secret-file variables

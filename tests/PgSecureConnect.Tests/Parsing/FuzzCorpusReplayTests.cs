@@ -50,7 +50,7 @@ public sealed class FuzzCorpusReplayTests : IDisposable
         // If the properties stopped seeing a leak, every replay above would pass vacuously.
         var input = new FuzzInput(EntryPoint.Url, "S3nt1nel-Pa55w0rd", "postgresql://h/db");
         var leaking = new Reading("a reader that quotes the password", () => throw new ConnectionConfigurationException(
-            [new ConfigurationProblem("host", null, "'S3nt1nel-Pa55w0rd' is not a host")]), PlantedSentinel: true);
+            [new ConfigurationProblem("host", null, "'S3nt1nel-Pa55w0rd' is not a host")]), PlantedSentinel: true, "postgresql://app:S3nt1nel-Pa55w0rd@h/db");
 
         var check = () => Properties.Check(leaking, input);
 
