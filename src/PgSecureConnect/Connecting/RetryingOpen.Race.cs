@@ -134,22 +134,14 @@ internal sealed partial class RetryingOpen
             while (next < candidates.Count)
             {
                 var host = candidates[next++];
-                if (_credentialRefusedAt is not null && _owner.Credentials is { } credentials)
+                if (await RefreshCredentialsAsync(host, attempt).ConfigureAwait(false) is { } refreshFailed)
                 {
-                    try
+                    if (refreshFailed.StopReason is not null)
                     {
-                        await credentials.RefreshAsync(host.Server, _async, _limits.Overall.Token).ConfigureAwait(false);
+                        return refreshFailed;
                     }
-                    catch (Exception e) when (e is Credentials.CredentialProviderException)
-                    {
-                        var failed = Fail(host, attempt, _limits.Elapsed, e);
-                        if (failed.StopReason is not null)
-                        {
-                            return failed;
-                        }
 
-                        continue;
-                    }
+                    continue;
                 }
 
                 if (_limits.NextAttemptLimit() is not { } limit)
@@ -235,19 +227,7 @@ internal sealed partial class RetryingOpen
         catch (Exception e)
         {
             racer.Complete();
-            if (e is OperationCanceledException && _limits.DeadlinePassed)
-            {
-                if (_log.Count == 0)
-                {
-                    Record(racer.Host, racer.Attempt, racer.Started, new FailureClassification(ConnectionFailureKind.Timeout, ConnectionPhase.Connect, "the overall timeout ran out during this attempt"), e, racer.Raced);
-                }
-
-                return AttemptOutcome.TryNext;
-            }
-
-            return Fail(racer.Host, racer.Attempt, racer.Started, e is OperationCanceledException
-                ? new TimeoutException($"no answer within the connect timeout of {racer.Limit.TotalSeconds:F1} s", e)
-                : e, racer.Raced);
+            return OpenFailed(racer.Host, racer.Attempt, racer.Started, racer.Limit, e, racer.Raced);
         }
 
         racer.Complete();

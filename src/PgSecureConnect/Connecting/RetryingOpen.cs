@@ -195,18 +195,39 @@ internal sealed partial class RetryingOpen : IDisposable
         return null;
     }
 
+    /// <summary>
+    /// After a refused authentication, re-reads refreshable credentials before the next attempt on <paramref name="host"/>;
+    /// the attempt's outcome when that fails instead, <see langword="null"/> when the attempt may go ahead.
+    /// </summary>
+    private async ValueTask<AttemptOutcome?> RefreshCredentialsAsync(HostState host, int attempt)
+    {
+        if (_credentialRefusedAt is null || _owner.Credentials is not { } credentials)
+        {
+            return null;
+        }
+
+        try
+        {
+            await credentials.RefreshAsync(host.Server, _async, _limits.Overall.Token).ConfigureAwait(false);
+            return null;
+        }
+        catch (Credentials.CredentialProviderException e)
+        {
+            return Fail(host, attempt, _limits.Elapsed, e);
+        }
+        catch (OperationCanceledException) when (!_callerToken.IsCancellationRequested)
+        {
+            // The overall deadline ran out while a slow provider was asked: the open ends with its attempt report, not a
+            // bare cancellation the caller never asked for.
+            return AttemptOutcome.Stop(_limits.DeadlineReason);
+        }
+    }
+
     private async ValueTask<AttemptOutcome> TryHostAsync(HostState host, int attempt)
     {
-        if (_credentialRefusedAt is not null && _owner.Credentials is { } credentials)
+        if (await RefreshCredentialsAsync(host, attempt).ConfigureAwait(false) is { } refreshFailed)
         {
-            try
-            {
-                await credentials.RefreshAsync(host.Server, _async, _limits.Overall.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is Credentials.CredentialProviderException)
-            {
-                return Fail(host, attempt, _limits.Elapsed, e);
-            }
+            return refreshFailed;
         }
 
         var started = _limits.Elapsed;
@@ -229,23 +250,29 @@ internal sealed partial class RetryingOpen : IDisposable
         }
         catch (Exception e)
         {
-            if (e is OperationCanceledException && _limits.DeadlinePassed)
-            {
-                // Cut short by the overall deadline: not the server's fault, so it only counts when nothing else failed.
-                if (_log.Count == 0)
-                {
-                    Record(host, attempt, started, new FailureClassification(ConnectionFailureKind.Timeout, ConnectionPhase.Connect, "the overall timeout ran out during this attempt"), e);
-                }
-
-                return AttemptOutcome.TryNext;
-            }
-
-            return Fail(host, attempt, started, e is OperationCanceledException
-                ? new TimeoutException($"no answer within the connect timeout of {limit.TotalSeconds:F1} s", e)
-                : e);
+            return OpenFailed(host, attempt, started, limit, e);
         }
 
         return await AcceptAsync(host, attempt, started, connection).ConfigureAwait(false);
+    }
+
+    /// <summary>An attempt's open failed (not by the caller's cancellation): judged for this attempt, whether it raced or not.</summary>
+    private AttemptOutcome OpenFailed(HostState host, int attempt, TimeSpan started, TimeSpan limit, Exception e, bool raced = false)
+    {
+        if (e is OperationCanceledException && _limits.DeadlinePassed)
+        {
+            // Cut short by the overall deadline: not the server's fault, so it only counts when nothing else failed.
+            if (_log.Count == 0)
+            {
+                Record(host, attempt, started, new FailureClassification(ConnectionFailureKind.Timeout, ConnectionPhase.Connect, "the overall timeout ran out during this attempt"), e, raced);
+            }
+
+            return AttemptOutcome.TryNext;
+        }
+
+        return Fail(host, attempt, started, e is OperationCanceledException
+            ? new TimeoutException($"no answer within the connect timeout of {limit.TotalSeconds:F1} s", e)
+            : e, raced);
     }
 
     /// <summary>Checks the kind of server: the connection when it is wanted, else the record of why not.</summary>

@@ -74,6 +74,18 @@ internal sealed partial class UnitOfWorkRun<TResult>
             {
                 connection = _async ? await _runner.OpenAsync(deadline?.Token ?? _callerToken).ConfigureAwait(false) : _runner.Open();
                 server = ServerOf(connection);
+                if (!await IsPrimaryAsync(connection, deadline?.Token ?? _callerToken).ConfigureAwait(false))
+                {
+                    // A standby may not have replayed the commit yet (synchronous_commit=on waits for a standby's flush, not
+                    // its replay; an asynchronous standby waits for nothing), so its "not there" could run the unit twice.
+                    await DisposeQuietlyAsync(null, connection).ConfigureAwait(false);
+                    var standby = new UnitOfWorkFailure(IsTransient: true, ServerGone: false, LeavesCommitUnknown: false, "standby", null,
+                        "the server is a standby, which may not have replayed the commit yet: verifySucceeded runs on a primary only");
+                    Record(failure.Number, UnitOfWorkStep.Verify, startedAfter, server, new NpgsqlException(standby.Description), standby);
+                    Log.VerificationFailed(_runner.Logger, failure.Number, server?.ToString() ?? "no server", standby.ErrorType, standby.Description);
+                    continue;
+                }
+
                 var applied = await _body.VerifyAsync(connection, _callerToken).ConfigureAwait(false);
                 await DisposeQuietlyAsync(null, connection).ConfigureAwait(false);
                 return applied;
@@ -95,6 +107,18 @@ internal sealed partial class UnitOfWorkRun<TResult>
                 deadline?.Dispose();
             }
         }
+    }
+
+    /// <summary>Whether the connection is to a primary: the role the server reported, asked again live when it says standby (a promotion since).</summary>
+    private async ValueTask<bool> IsPrimaryAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var role = SessionTargetCheck.ReportedRole(connection);
+        if (role is not (ServerRole.Primary or ServerRole.ReadOnlyPrimary))
+        {
+            role = await SessionTargetCheck.QueryRoleAsync(connection, _async, cancellationToken).ConfigureAwait(false);
+        }
+
+        return role is ServerRole.Primary or ServerRole.ReadOnlyPrimary;
     }
 
     private CommitOutcomeUnknownException Unresolved(FailedTry failure, string? detail)

@@ -146,6 +146,42 @@ public sealed class UnknownCommitTests(TestBedFixture fixture, ITestOutputHelper
         (await Connect.ScalarAsync<long>(admin, "SELECT count(*) FROM orders")).Should().Be(withVerification ? 1 : 0);
     }
 
+    /// <summary>
+    /// The primary crashes while its COMMIT is held, and only its standby answers: a standby may not have replayed a
+    /// commit yet, so its "not there" could run the unit twice. verifySucceeded is never asked there; the outcome stays
+    /// unknown and says why.
+    /// </summary>
+    [Fact]
+    public async Task An_unknown_commit_is_never_verified_on_a_standby()
+    {
+        await using var primary = await fixture.TestBed.StartServerAsync();
+        await primary.ExecuteScalarAsync<object>(Schema);
+        await using var standby = await fixture.TestBed.StartStandbyAsync(primary);
+        var logs = new CapturingLoggerProvider();
+        await using var factory = ConnectionFactory.FromUrl(
+            $"postgresql://{primary.Username}:{primary.Password}@{primary.Host}:{primary.Port},{standby.Host}:{standby.Port}/{primary.Database}?application_name=unit",
+            new ConnectionFactoryOptions
+            {
+                LoggerFactory = logs,
+                Retry = new RetryPolicy { MaxAttempts = 4, BaseDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(100), OverallTimeout = TimeSpan.FromSeconds(20), ConnectTimeout = TimeSpan.FromSeconds(2) },
+            });
+        await using var admin = await Connect.OpenAsync(OverUnixSocket(primary));
+
+        var (unit, counts) = RunUnit(factory, Guid.NewGuid(), "sleep", withVerification: true);
+        await WaitForCommitHeldAsync(admin, "Timeout", "PgSleep", unit);
+        await primary.CrashAsync();
+
+        var exception = (await Connect.FailureOf(() => unit.WaitAsync(Bound))).Exception;
+        output.WriteLine(exception.Message);
+
+        var unknown = exception.Should().BeOfType<CommitOutcomeUnknownException>().Subject;
+        unknown.Server.Should().Be(new ServerEndpoint(primary.Host, primary.Port));
+        unknown.Message.Should().Contain("verifySucceeded could not be run").And.NotContain(primary.Password);
+        counts.Verify.Should().Be(0, "the only server that answered was a standby");
+        counts.Work.Should().Be(1, "an unknown outcome is never retried blindly");
+        logs.Entries.Should().Contain(e => e.EventId.Id == PgSecureConnectEventId.VerificationFailed && e.Message.Contains($"{standby.Host}:{standby.Port} (standby)", StringComparison.Ordinal));
+    }
+
     private static NpgsqlConnectionStringBuilder OverUnixSocket(PostgresServer server) => new()
     {
         Host = server.UnixSocketDirectory,
