@@ -19,6 +19,10 @@ namespace PgSecureConnect.UnitsOfWork;
 /// </remarks>
 internal sealed partial class UnitOfWorkRun<TResult>
 {
+    private const string SelfCommitted =
+        "The unit's transaction was no longer usable at COMMIT: the work committed, rolled back or disposed it itself. ExecuteInTransactionAsync commits it after the work returns; " +
+        "remove the work's Commit/Rollback, or use ExecuteAsync to manage the transaction yourself.";
+
     private readonly UnitOfWorkRunner _runner;
     private readonly UnitBody<TResult> _body;
     private readonly bool _async;
@@ -107,13 +111,24 @@ internal sealed partial class UnitOfWorkRun<TResult>
             {
                 step = UnitOfWorkStep.Commit;
                 commitSentAt = _runner.Time.GetUtcNow();
-                if (_async)
+                try
                 {
-                    await transaction.CommitAsync(_callerToken).ConfigureAwait(false);
+                    if (_async)
+                    {
+                        // Not the caller's token: once COMMIT is sent its answer is awaited (bounded by the command timeout),
+                        // so a cancellation cannot turn a commit the server may have applied into an OperationCanceledException.
+                        await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        transaction.Commit();
+                    }
                 }
-                else
+                catch (InvalidOperationException e)
                 {
-                    transaction.Commit();
+                    // Npgsql's "This NpgsqlTransaction has completed": a commit of the work's own escapes the rules for an
+                    // unknown outcome (its lost answer would be retried as a failure of the work), hence the contract.
+                    throw new InvalidOperationException(SelfCommitted, e);
                 }
             }
         }

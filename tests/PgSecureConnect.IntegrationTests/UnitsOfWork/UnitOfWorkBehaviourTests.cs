@@ -164,6 +164,60 @@ public sealed class UnitOfWorkBehaviourTests(TestBedFixture fixture)
         }
     }
 
+    /// <summary>
+    /// The token is cancelled while COMMIT waits in a deferred trigger: the commit's answer is still awaited, so the unit
+    /// ends with a known outcome (applied) instead of an OperationCanceledException that would hide it.
+    /// </summary>
+    [Fact]
+    public async Task A_cancellation_during_commit_waits_for_the_commit_s_answer()
+    {
+        var (server, factory, _, application) = await CreateAsync();
+        await using (factory)
+        {
+            var table = application + "_held";
+            await server.ExecuteScalarAsync<object>(
+                $"CREATE TABLE {table} (n int); " +
+                $"CREATE FUNCTION {table}_hold() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1.5); RETURN NULL; END $$; " +
+                $"CREATE CONSTRAINT TRIGGER hold AFTER INSERT ON {table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {table}_hold();");
+            using var cancel = new CancellationTokenSource();
+            var tries = 0;
+
+            var result = await factory.ExecuteInTransactionAsync(async (connection, transaction, cancellationToken) =>
+            {
+                Interlocked.Increment(ref tries);
+                await using var insert = new NpgsqlCommand($"INSERT INTO {table} VALUES (1)", connection, transaction);
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+                cancel.CancelAfter(TimeSpan.FromMilliseconds(300)); // while COMMIT sleeps in the trigger
+                return 42;
+            }, cancellationToken: cancel.Token);
+
+            result.Should().Be(42);
+            tries.Should().Be(1);
+            cancel.IsCancellationRequested.Should().BeTrue("the token was cancelled during COMMIT");
+            (await server.ExecuteScalarAsync<long>($"SELECT count(*) FROM {table}")).Should().Be(1);
+        }
+    }
+
+    [Fact]
+    public async Task Work_that_commits_the_unit_s_transaction_itself_is_refused_with_the_fix()
+    {
+        var (_, factory, _, _) = await CreateAsync();
+        await using (factory)
+        {
+            var tries = 0;
+            var failure = await Connect.FailureOf(() => factory.ExecuteInTransactionAsync(async (connection, transaction, cancellationToken) =>
+            {
+                Interlocked.Increment(ref tries);
+                await transaction.CommitAsync(cancellationToken);
+            }).AsTask());
+
+            tries.Should().Be(1);
+            failure.Exception.Should().BeOfType<InvalidOperationException>().Which.Message.Should().Be(
+                "The unit's transaction was no longer usable at COMMIT: the work committed, rolled back or disposed it itself. ExecuteInTransactionAsync commits it after the work returns; " +
+                "remove the work's Commit/Rollback, or use ExecuteAsync to manage the transaction yourself.");
+        }
+    }
+
     /// <summary>Asks the server (a pooled connection whose backend is gone fails only when it talks to it).</summary>
     private static async Task<int> Backend(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
