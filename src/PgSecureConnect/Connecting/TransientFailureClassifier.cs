@@ -12,6 +12,13 @@ namespace PgSecureConnect.Connecting;
 /// </summary>
 internal static class TransientFailureClassifier
 {
+    /// <summary>
+    /// One line of a message from the server, a proxy, Npgsql or the operating system, for attempt reports, exceptions and
+    /// logs: escaped, since a hostile server or a man in the middle of <c>sslmode=require</c> chooses it (no forged log
+    /// lines, terminal colours or reordered text).
+    /// </summary>
+    private static string Shown(string text) => Security.UntrustedText.Escape(ExceptionText.FirstLine(text));
+
     public static FailureClassification Classify(Exception exception)
     {
         if (exception is NpgsqlException { InnerException: AggregateException aggregate } && aggregate.InnerExceptions.Count > 0)
@@ -67,7 +74,7 @@ internal static class TransientFailureClassifier
 
         if (IsAuthenticationMethodRefusal(message))
         {
-            return new(ConnectionFailureKind.AuthenticationMethodRefused, ConnectionPhase.Authentication, ExceptionText.FirstLine(message));
+            return new(ConnectionFailureKind.AuthenticationMethodRefused, ConnectionPhase.Authentication, Shown(message));
         }
 
         if (ExceptionText.Find<SocketException>(exception) is { } socket)
@@ -92,7 +99,7 @@ internal static class TransientFailureClassifier
         if (ExceptionText.Find<IOException>(exception) is not null || ExceptionText.Find<EndOfStreamException>(exception) is not null)
         {
             // The server closed the connection during startup (shutting down, or killed).
-            return new(ConnectionFailureKind.Unreachable, ConnectionPhase.Connect, "the server closed the connection: " + ExceptionText.FirstLine(exception.GetBaseException().Message), HostDown: true);
+            return new(ConnectionFailureKind.Unreachable, ConnectionPhase.Connect, "the server closed the connection: " + Shown(exception.GetBaseException().Message), HostDown: true);
         }
 
         if (message.Contains("No suitable host", StringComparison.OrdinalIgnoreCase))
@@ -100,7 +107,7 @@ internal static class TransientFailureClassifier
             return new(ConnectionFailureKind.WrongServerRole, ConnectionPhase.SessionCheck, "no server of the requested kind");
         }
 
-        return new(ConnectionFailureKind.Other, ConnectionPhase.Connect, ExceptionText.FirstLine(message));
+        return new(ConnectionFailureKind.Other, ConnectionPhase.Connect, Shown(message));
     }
 
     /// <summary>Whether the TLS handshake failed because our certificate validation callback said no (not, say, because the server refused our client certificate).</summary>
@@ -109,7 +116,7 @@ internal static class TransientFailureClassifier
 
     private static FailureClassification ClassifyServerError(PostgresException e)
     {
-        var text = $"{ExceptionText.FirstLine(e.MessageText)} ({e.SqlState})";
+        var text = $"{Shown(e.MessageText)} ({e.SqlState})";
         return e.SqlState switch
         {
             "28P01" or "28000" => new(ConnectionFailureKind.Authentication, ConnectionPhase.Authentication, text),

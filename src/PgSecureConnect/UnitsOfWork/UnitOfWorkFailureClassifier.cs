@@ -28,6 +28,13 @@ namespace PgSecureConnect.UnitsOfWork;
 /// </summary>
 internal static class UnitOfWorkFailureClassifier
 {
+    /// <summary>
+    /// One line of a message from the server, a proxy, Npgsql or the operating system, for attempt reports, exceptions and
+    /// logs: escaped, since a hostile server or a man in the middle of <c>sslmode=require</c> chooses it (no forged log
+    /// lines, terminal colours or reordered text).
+    /// </summary>
+    private static string Shown(string text) => Security.UntrustedText.Escape(ExceptionText.FirstLine(text));
+
     /// <summary>Whether <paramref name="exception"/> is a database failure the classifier may judge; anything else is the work's own exception and is rethrown as it is.</summary>
     public static bool IsDatabaseFailure(Exception exception) => exception is NpgsqlException;
 
@@ -40,18 +47,18 @@ internal static class UnitOfWorkFailureClassifier
             // A unit of work run inside this one (through any factory) could not tell whether its COMMIT applied, or
             // already retried as far as its policy allowed: running it again could apply it twice. Its inner exceptions
             // (a lost connection) describe that unit's connection, not this one's.
-            return new(IsTransient: false, ServerGone: false, LeavesCommitUnknown: false, "nested_unit_failed", null, ExceptionText.FirstLine(exception.Message));
+            return new(IsTransient: false, ServerGone: false, LeavesCommitUnknown: false, "nested_unit_failed", null, Shown(exception.Message));
         }
 
         if (exception is ConnectionFailedException open)
         {
             // The open already retried and failed over as far as its own policy allowed; its verdict stands.
-            return new(open.IsTransient, ServerGone: false, LeavesCommitUnknown: false, "open_failed", null, ExceptionText.FirstLine(open.Message));
+            return new(open.IsTransient, ServerGone: false, LeavesCommitUnknown: false, "open_failed", null, Shown(open.Message));
         }
 
         if (exception is not NpgsqlException)
         {
-            return new(IsTransient: false, ServerGone: false, LeavesCommitUnknown: false, exception.GetType().Name, null, ExceptionText.FirstLine(exception.Message));
+            return new(IsTransient: false, ServerGone: false, LeavesCommitUnknown: false, exception.GetType().Name, null, Shown(exception.Message));
         }
 
         if (ExceptionText.Find<PostgresException>(exception) is { } postgres)
@@ -62,16 +69,16 @@ internal static class UnitOfWorkFailureClassifier
         if (ExceptionText.Find<TimeoutException>(exception) is not null)
         {
             // A command timeout: Npgsql cancels the command, and breaks the connection when the cancellation gets no answer.
-            return new(IsTransient: true, ServerGone: connectionBroken, LeavesCommitUnknown: true, "timeout", null, "no answer in time: " + ExceptionText.FirstLine(exception.Message));
+            return new(IsTransient: true, ServerGone: connectionBroken, LeavesCommitUnknown: true, "timeout", null, "no answer in time: " + Shown(exception.Message));
         }
 
         if (ExceptionText.Find<IOException>(exception) is not null || ExceptionText.Find<SocketException>(exception) is not null || ExceptionText.Find<EndOfStreamException>(exception) is not null || connectionBroken)
         {
             return new(IsTransient: true, ServerGone: true, LeavesCommitUnknown: true, "connection_lost",
-                null, "the connection was lost: " + ExceptionText.FirstLine(exception.GetBaseException().Message));
+                null, "the connection was lost: " + Shown(exception.GetBaseException().Message));
         }
 
-        return new(IsTransient: false, ServerGone: false, LeavesCommitUnknown: false, "other", null, ExceptionText.FirstLine(exception.Message));
+        return new(IsTransient: false, ServerGone: false, LeavesCommitUnknown: false, "other", null, Shown(exception.Message));
     }
 
     /// <summary>Whether Npgsql broke or closed the connection; a connection the work left open and usable is not broken.</summary>
@@ -81,7 +88,7 @@ internal static class UnitOfWorkFailureClassifier
     private static UnitOfWorkFailure ClassifyServerError(PostgresException e)
     {
         var state = e.SqlState;
-        var text = $"{ExceptionText.FirstLine(e.MessageText)} ({state})";
+        var text = $"{Shown(e.MessageText)} ({state})";
         var sessionEnded = e.InvariantSeverity is "FATAL" or "PANIC";
         return state switch
         {

@@ -10,6 +10,15 @@ public class TransientFailureClassifierTests
     private static PostgresException Server(string sqlState)
         => new("message text", "FATAL", "FATAL", sqlState);
 
+    /// <summary>A hostile server (or a man in the middle of sslmode=require) writes the error text: it cannot forge a log line or reorder what a reader sees.</summary>
+    [Fact]
+    public void Server_text_cannot_forge_log_lines_or_reorder_the_report()
+    {
+        var verdict = TransientFailureClassifier.Classify(new NpgsqlException("wrapped", new PostgresException("refused\rINFO forged entry \u202Etxt.exe", "FATAL", "FATAL", "42P01")));
+
+        verdict.Description.Should().Be("refused\\u000DINFO forged entry \\u202Etxt.exe (42P01)");
+    }
+
     [Theory]
     [InlineData("28P01", ConnectionFailureKind.Authentication, false)]
     [InlineData("28000", ConnectionFailureKind.Authentication, false)]

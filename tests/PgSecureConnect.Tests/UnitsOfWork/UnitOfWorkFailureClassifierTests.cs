@@ -24,6 +24,14 @@ public class UnitOfWorkFailureClassifierTests
     }
 
     [Fact]
+    public void Server_text_cannot_forge_log_lines_or_reorder_the_report()
+    {
+        var verdict = UnitOfWorkFailureClassifier.Classify(new PostgresException("could not serialize\rINFO forged \u202Eentry", "ERROR", "ERROR", "40001"), connectionBroken: false);
+
+        verdict.Description.Should().Be("could not serialize\\u000DINFO forged \\u202Eentry (40001)");
+    }
+
+    [Fact]
     public void A_nested_unit_that_used_up_its_tries_is_not_retried()
     {
         var tries = new[] { new UnitOfWorkTry { Number = 1, Step = UnitOfWorkStep.Work, Server = new ServerEndpoint("db1", 5432), Error = "the connection was lost", IsTransient = true } };
