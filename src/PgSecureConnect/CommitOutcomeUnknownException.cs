@@ -56,9 +56,8 @@ public sealed class CommitOutcomeUnknownException : NpgsqlException
 
     private static string FormatMessage(ServerEndpoint server, DateTimeOffset commitSentAt, string? detail, Exception innerException)
     {
-        var cause = innerException.Message;
-        var newline = cause.IndexOf('\n', StringComparison.Ordinal);
-        cause = (newline < 0 ? cause : cause[..newline]).Trim();
+        // The commit's failure, as the server, a proxy or Npgsql worded it: escaped, as in every attempt report.
+        var cause = Security.UntrustedText.Escape(Internal.ExceptionText.FirstLine(innerException.Message));
         var sent = commitSentAt.ToString("yyyy-MM-dd HH:mm:ss.fff zzz", CultureInfo.InvariantCulture);
         return $"The outcome of COMMIT on {server}, sent at {sent}, is unknown: the session ended before the server confirmed it ({cause}). "
             + $"The transaction may or may not have been applied, so it was not retried.{(detail is null ? string.Empty : " " + detail)} "

@@ -15,7 +15,7 @@ namespace PgSecureConnect;
 /// </summary>
 public sealed class ConnectionSettings
 {
-    private readonly Dictionary<string, SettingSource> _sources;
+    private readonly System.Collections.ObjectModel.ReadOnlyDictionary<string, SettingSource> _sources;
 
     /// <summary>Settings with nothing set (a starting point that validation rejects).</summary>
     internal ConnectionSettings()
@@ -65,7 +65,7 @@ public sealed class ConnectionSettings
         ConnectionLifetime = builder.ConnectionLifetime;
         PoolTimeout = builder.PoolTimeout;
         PgBouncer = builder.PgBouncer;
-        _sources = new Dictionary<string, SettingSource>(builder.Sources, StringComparer.Ordinal);
+        _sources = new Dictionary<string, SettingSource>(builder.Sources, StringComparer.Ordinal).AsReadOnly();
     }
 
     /// <summary>The servers to try, in order (libpq's <c>host</c> and <c>port</c> lists). Never empty.</summary>

@@ -110,6 +110,18 @@ public class ConnectionSettingsTests
     }
 
     [Fact]
+    public void Casting_the_sources_to_a_mutable_dictionary_cannot_redirect_the_secret_files_watched()
+    {
+        // The credential store reads the secret files' paths from the sources.
+        var settings = ConnectionSettings.FromUrl("postgresql://u:p@127.0.0.1:5432/db?sslmode=disable");
+
+        (settings.Sources is IDictionary<string, SettingSource> { IsReadOnly: false }).Should().BeFalse("a caller could otherwise replace where a value came from");
+        var write = () => ((IDictionary<string, SettingSource>)settings.Sources)["password"] = new SettingSource(SettingSourceKind.SecretFile, "DB_PASSWORD_FILE", "/tmp/attacker");
+        write.Should().Throw<NotSupportedException>();
+        settings.GetSource("password")!.Kind.Should().Be(SettingSourceKind.Url);
+    }
+
+    [Fact]
     public void Casting_the_server_list_to_a_mutable_list_cannot_redirect_a_factory()
     {
         using var factory = ConnectionFactory.FromUrl("postgresql://u:p@127.0.0.1:5432,127.0.0.2:5432/db?sslmode=disable");

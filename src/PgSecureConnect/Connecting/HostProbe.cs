@@ -10,7 +10,9 @@ internal static class HostProbe
     private static async Task ProbeAsync(HostState host, TimeSpan connectTimeout, CancellationToken cancellationToken)
     {
         using var timeout = AttemptTimeLimits.CreateTimeoutSource(connectTimeout, cancellationToken);
-        var connection = await host.DataSource.OpenConnectionAsync(timeout.Token).ConfigureAwait(false);
+        // Bounded like an attempt: Npgsql stops watching the token once TCP is up, and a server frozen after accepting
+        // would otherwise keep the check (and its socket) for Npgsql's whole-second Timeout.
+        var connection = await BoundedOpen.WaitAsync(host.DataSource.OpenConnectionAsync(timeout.Token), timeout.Token).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             host.Role = SessionTargetCheck.ReportedRole(connection) ?? host.Role;

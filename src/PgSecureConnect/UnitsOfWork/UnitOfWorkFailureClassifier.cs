@@ -98,8 +98,10 @@ internal static class UnitOfWorkFailureClassifier
             // connection_exception and its subclasses, including 08007 transaction_resolution_unknown and PgBouncer's 08P01.
             _ when state.StartsWith("08", StringComparison.Ordinal) => new(IsTransient: true, ServerGone: true, LeavesCommitUnknown: true, state, state, text),
 
-            // read_only_sql_transaction: this server is (now) a standby. Its pooled connections all point at the wrong kind of server.
-            "25006" => new(IsTransient: true, ServerGone: true, LeavesCommitUnknown: sessionEnded, state, state, text),
+            // read_only_sql_transaction: a write reached a standby (or a demoted primary). Its pool is kept: with
+            // target_session_attrs=read-write the next open asks the server's role live before it believes a pooled
+            // connection, and with 'any' the standby's pooled connections still serve readers.
+            "25006" => new(IsTransient: true, ServerGone: false, LeavesCommitUnknown: sessionEnded, state, state, text),
 
             // serialization_failure, deadlock_detected, too_many_connections: the same unit on a fresh connection can succeed.
             "40001" or "40P01" or "53300" => new(IsTransient: true, ServerGone: false, LeavesCommitUnknown: sessionEnded, state, state, text),

@@ -51,7 +51,7 @@ public class UnitOfWorkFailureClassifierTests
     [InlineData("08006", "FATAL", true, true, true)]     // connection_failure
     [InlineData("08P01", "ERROR", true, true, true)]     // PgBouncer: "server conn crashed?" — the proxy lost its server, not an answer from it
     [InlineData("08007", "ERROR", true, true, true)]     // transaction_resolution_unknown says so literally
-    [InlineData("25006", "ERROR", true, true, false)]    // read_only_sql_transaction: a demoted primary, a standby
+    [InlineData("25006", "ERROR", true, false, false)]   // read_only_sql_transaction: a demoted primary, a standby (its pool still serves readers)
     [InlineData("40001", "ERROR", true, false, false)]   // serialization_failure, also at COMMIT: rolled back
     [InlineData("40P01", "ERROR", true, false, false)]   // deadlock_detected
     [InlineData("53300", "FATAL", true, false, true)]    // too_many_connections
