@@ -8,7 +8,7 @@ namespace PgSecureConnect.Parsing;
 internal static partial class LibpqSyntax
 {
     /// <summary>
-    /// Whether a value holds a password assignment (<c>password=</c>, <c>sslpassword=</c>, Npgsql's <c>pwd=</c>) at a
+    /// Whether a value holds a password assignment (<c>password=</c>, <c>sslpassword=</c>, Npgsql's <c>pwd=</c> and <c>psw=</c>) at a
     /// word boundary: the sign of a quoting or encoding mistake that made another parameter swallow a password
     /// (libpq reads <c>dbname= password=x</c> as the database name <c>password=x</c>).
     /// </summary>
@@ -85,6 +85,6 @@ internal static partial class LibpqSyntax
         return true;
     }
 
-    [GeneratedRegex(@"(?<![\p{L}\p{N}_])(?:ssl)?(?:password|pwd)\s*=", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![\p{L}\p{N}_])(?:ssl)?(?:password|pwd|psw)\s*=", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex PasswordAssignment();
 }

@@ -102,7 +102,9 @@ internal static partial class NpgsqlConnectionStringReader
         }
 
         var location = origin?.ToString() ?? (key == "url" ? null : key);
-        var holdsSecret = raw.Keys.Cast<string>().Any(k => Keywords.TryGetValue(Normalize(k), out var libpq) && ConnectionParameterCatalog.IsSecret(libpq));
+        // The text too: a later "Password=" with an empty value makes DbConnectionStringBuilder drop the key altogether.
+        var holdsSecret = LibpqSyntax.HoldsPasswordAssignment(text)
+            || raw.Keys.Cast<string>().Any(k => Keywords.TryGetValue(Normalize(k), out var libpq) && ConnectionParameterCatalog.IsSecret(libpq));
         foreach (string rawKey in raw.Keys)
         {
             var value = Convert.ToString(raw[rawKey], CultureInfo.InvariantCulture) ?? string.Empty;

@@ -74,6 +74,19 @@ public class FuzzFindingTests
         AssertNoPieceOfThePassword(read);
     }
 
+    /// <summary>
+    /// An unquoted ';' cut the password, and a later empty <c>Password=</c> made DbConnectionStringBuilder drop the key: the
+    /// password's tail was quoted as an unknown keyword.
+    /// </summary>
+    [Fact]
+    public void Password_tail_cut_at_a_semicolon_is_not_quoted_when_a_later_empty_password_drops_the_key()
+    {
+        var read = () => ConnectionSettings.FromUrl("password=S3nt1nel;Pa55w0rd=54;Username=app;Password=");
+
+        read.Should().Throw<ConnectionConfigurationException>();
+        AssertNoPieceOfThePassword(read, "S3nt1nel;Pa55w0rd");
+    }
+
     /// <summary>DotNetEnv threw OverflowException on an octal escape above \377 in a double-quoted .env value.</summary>
     [Fact]
     public void Env_file_with_an_octal_escape_out_of_range_is_a_configuration_error()
