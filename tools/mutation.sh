@@ -3,7 +3,8 @@
 # Slow (tens of minutes on 2 cores): not part of CI. Usage:
 #   tools/mutation.sh                       # all three folders
 #   tools/mutation.sh Parsing Security      # only these folders
-# Prints the mutation score per folder and the surviving mutants; the HTML report path is printed at the end.
+# Prints the mutation score per folder and the surviving mutants; Stryker's own log and the JSON and HTML reports go to
+# artifacts/mutation/ (stryker-FOLDERS.log shows the progress while it runs).
 # Runs in a throwaway copy of the working tree (git worktree) so that Stryker's builds never touch your bin/obj.
 set -euo pipefail
 
@@ -33,11 +34,15 @@ for folder in "${folders[@]}"; do
 done
 
 cd "$work/tree/src/PgSecureConnect"
-"$stryker" --config-file "$root/tools/stryker-config.json" "${mutate[@]}" --concurrency "${STRYKER_CONCURRENCY:-2}" --output "$work/out" | tail -n 40
+name="$(IFS=-; echo "${folders[*]}")"
+log="$root/artifacts/mutation/stryker-$name.log"
+mkdir -p "$root/artifacts/mutation"
+"$stryker" --config-file "$root/tools/stryker-config.json" "${mutate[@]}" --concurrency "${STRYKER_CONCURRENCY:-2}" --output "$work/out" \
+  > "$log" 2>&1 || { tail -n 40 "$log"; exit 1; }
+tail -n 40 "$log"
 
 report="$(find "$work/out" -name mutation-report.json | head -n 1)"
 python3 "$root/tools/mutation-summary.py" "$report" "${folders[@]}"
-mkdir -p "$root/artifacts/mutation"
-cp "$report" "$root/artifacts/mutation/mutation-report.json"
-cp "$(dirname "$report")/mutation-report.html" "$root/artifacts/mutation/mutation-report.html" 2>/dev/null || true
+cp "$report" "$root/artifacts/mutation/mutation-report-$name.json"
+cp "$(dirname "$report")/mutation-report.html" "$root/artifacts/mutation/mutation-report-$name.html" 2>/dev/null || true
 echo "reports: $root/artifacts/mutation/"
