@@ -2,7 +2,8 @@
 # Coverage-guided fuzzing of every string entry point (URL, keyword/value, Npgsql form, .env text, variables) with
 # SharpFuzz and libFuzzer. Not part of CI (CI replays the seeds and past findings: tests/PgSecureConnect.Fuzz/README.md).
 #   tools/fuzz.sh                    # 10 million executions
-#   tools/fuzz.sh -runs=200000       # any libFuzzer flags: -max_total_time=600, -jobs=2 -workers=2, ...
+#   tools/fuzz.sh -runs=200000       # any libFuzzer flags: -max_total_time=600, ...
+#   tools/fuzz.sh -jobs=2 -workers=2 -runs=5000000   # two processes sharing the corpus, 10 million executions in all
 # Keeps its corpus in artifacts/fuzz/corpus (reused by the next run); a finding is written to artifacts/fuzz/findings/
 # and printed with the property it broke: add its base64 to tests/PgSecureConnect.Fuzz/findings.txt and write a regression test
 # (tests/PgSecureConnect.Tests/Parsing/FuzzFindingTests.cs). At the end the corpus is minimized into
@@ -50,20 +51,31 @@ echo "==> replay of the seeds and of every committed finding (must be clean befo
 
 echo "==> libFuzzer ${flags[*]}"
 start=$(date +%s)
+rm -f "$work"/fuzz-*.log
 set +e
-"$work/libfuzzer-bridge" --target="$harness" -max_len=2048 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
-  -artifact_prefix="$work/findings/" "${flags[@]}" "$work/corpus" "$work/seeds" 2>&1 | tee "$work/libfuzzer.log" | grep -v -E '^#[0-9]+\s+(NEW|REDUCE)'
-status=${PIPESTATUS[0]}
+# In -jobs mode libFuzzer writes each job's output to fuzz-N.log in the current directory.
+(cd "$work" && "$work/libfuzzer-bridge" --target="$harness" -max_len=2048 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+  -artifact_prefix="$work/findings/" "${flags[@]}" "$work/corpus" "$work/seeds") > "$work/libfuzzer.log" 2>&1
+status=$?
 set -e
 elapsed=$(( $(date +%s) - start ))
 
 echo "==> summary"
-grep -E '^#[0-9]+\s+(DONE|pulse)' "$work/libfuzzer.log" | tail -n 1 || true
-grep -E 'stat::number_of_executed_units|stat::peak_rss_mb|stat::new_units_added' "$work/libfuzzer.log" || true
-echo "corpus: $(find "$work/corpus" -type f | wc -l) inputs; ${elapsed} s; findings: $(find "$work/findings" -type f | wc -l) in $work/findings"
+logs=("$work/libfuzzer.log")
+compgen -G "$work/fuzz-*.log" >/dev/null && logs=("$work"/fuzz-*.log)
+total=0
+for log in "${logs[@]}"; do
+  # The last status line: "#N DONE/pulse ..." in a single process, "#N: cov: ..." in fork mode.
+  grep -E '^#[0-9]+(: |\s+(DONE|pulse))' "$log" | tail -n 1 || true
+  runs=$(grep -E 'stat::number_of_executed_units' "$log" | tail -n 1 | awk '{print $2}')
+  total=$(( total + ${runs:-0} ))
+  grep -h -A4 'PropertyViolationException' "$log" | head -n 8 || true
+done
+echo "executions: $total in ${elapsed} s; corpus: $(find "$work/corpus" -type f | wc -l) inputs; findings: $(find "$work/findings" -type f | wc -l) in $work/findings"
 for finding in "$work"/findings/*; do
   [ -f "$finding" ] && "$harness" show "$finding"
 done
+
 # Minimize (keep the smallest inputs that cover every feature) into the committed corpus file.
 if [ "$status" -eq 0 ]; then
   echo "==> merge into $corpus_file"
