@@ -1,5 +1,7 @@
 using System.Security.Authentication;
 using Npgsql;
+using PgSecureConnect.Internal;
+using PgSecureConnect.Parsing;
 
 namespace PgSecureConnect.Tests.Parsing;
 
@@ -206,6 +208,296 @@ public class ConnectionSettingsMapperTests
         exception.Problems.Select(p => p.Key).Should().BeEquivalentTo("port", "sslmode", "service", "connect_timeout");
         exception.Message.Should().StartWith("The PostgreSQL connection settings are invalid (4 problems):\n- ");
         exception.Message.Split('\n').Should().HaveCount(5);
+    }
+
+    private const string Sentinel = "S3nt1nel-Pa55w0rd";
+
+    [Theory]
+    [InlineData("host=a,b,c port=1,2", "port: 2 ports were given for 3 hosts; give a single port for all hosts or exactly one port per host, in the same order")]
+    [InlineData("host='a b' port=0", "host: 'a b' is not a valid host name, IP address or absolute socket directory")]
+    [InlineData("host=h port=0", "port: port '0' is not a number between 1 and 65535")]
+    [InlineData("host=h sslcert=", "sslcert: sslcert is empty; remove it or give a value")]
+    [InlineData("host=h sslkey=", "sslkey: sslkey is empty; remove it or give a value")]
+    [InlineData("host=h krbsrvname=", "krbsrvname: krbsrvname is empty; remove it or give a value")]
+    [InlineData("host=h schema=", "schema: schema is empty; remove it or give a value")]
+    [InlineData("host=h sslcertmode=bogus", "sslcertmode: 'bogus' is not valid; expected disable, allow or require")]
+    [InlineData("host=h ssl_min_protocol_version=TLSv1", "ssl_min_protocol_version: .NET no longer supports TLS 1.0 and 1.1; use TLSv1.2 or TLSv1.3")]
+    [InlineData("host=h ssl_max_protocol_version=tlsv1.1", "ssl_max_protocol_version: .NET no longer supports TLS 1.0 and 1.1; use TLSv1.2 or TLSv1.3")]
+    [InlineData("host=h ssl_min_protocol_version=TLSv9", "ssl_min_protocol_version: 'TLSv9' is not valid; expected TLSv1.2 or TLSv1.3")]
+    [InlineData("host=h sslnegotiation=direct sslmode=prefer", "sslnegotiation: sslnegotiation=direct needs sslmode require, verify-ca or verify-full (libpq rejects weaker modes with direct negotiation); sslmode is prefer")]
+    [InlineData("host=h connect_timeout=1025", "connect_timeout: '1025' is not valid; expected a whole number of seconds up to 1024 (Npgsql's limit; 0 waits forever)")]
+    [InlineData("host=h client_encoding=LATIN1", "client_encoding: Npgsql always exchanges text with the server as UTF-8, so client_encoding 'LATIN1' cannot be honoured; remove it or set it to UTF8")]
+    [InlineData("host=h pool_timeout=4294968", "pool_timeout: '4294968' is not valid; expected a duration of at most 4294967 seconds (about 49 days; 0 waits forever)")]
+    public void Problems_name_the_keyword_and_the_fix(string text, string expected)
+    {
+        var exception = Assert.Throws<ConnectionConfigurationException>(() => ConnectionSettings.FromUrl(text));
+        exception.Problems.Select(p => $"{p.Key}: {p.Message}").Should().Equal(expected);
+    }
+
+    [Theory]
+    [InlineData("host=h port=65535", 65535)]
+    [InlineData("host=h port=1", 1)]
+    public void Ports_from_1_to_65535_are_accepted(string text, int port)
+        => ConnectionSettings.FromUrl(text).Servers.Should().Equal(new ServerEndpoint("h", port));
+
+    [Fact]
+    public void Empty_dbname_user_and_password_mean_the_default()
+    {
+        var settings = ConnectionSettings.FromUrl("host=h dbname='' user='' password=''");
+
+        settings.Database.Should().BeNull();
+        settings.Username.Should().BeNull();
+        settings.HasPassword.Should().BeFalse();
+    }
+
+    [Fact]
+    public void A_password_may_itself_contain_a_password_assignment()
+    {
+        var settings = ConnectionSettings.FromUrl($"host=h password='{Sentinel} password=x'");
+
+        settings.GetPassword().Should().Be($"{Sentinel} password=x");
+    }
+
+    [Fact]
+    public void Sslcertmode_disable_turns_the_client_certificate_off()
+    {
+        var settings = ConnectionSettings.FromUrl("host=h sslcertmode=disable");
+
+        settings.ClientCertificateDisabled.Should().BeTrue();
+        settings.GetSource("sslcertmode").Should().Be(new SettingSource(SettingSourceKind.Url, "sslcertmode"));
+        ConnectionSettings.FromUrl("host=h sslcertmode=allow").ClientCertificateDisabled.Should().BeFalse();
+    }
+
+    [Fact]
+    public void Tls_versions_are_mapped_with_their_source()
+    {
+        var settings = ConnectionSettings.FromUrl("host=h ssl_min_protocol_version=TLSv1.2 ssl_max_protocol_version=tlsv1.2");
+
+        settings.SslMinProtocolVersion.Should().Be(SslProtocols.Tls12);
+        settings.SslMaxProtocolVersion.Should().Be(SslProtocols.Tls12);
+        settings.GetSource("ssl_min_protocol_version").Should().Be(new SettingSource(SettingSourceKind.Url, "ssl_min_protocol_version"));
+        settings.GetSource("ssl_max_protocol_version").Should().Be(new SettingSource(SettingSourceKind.Url, "ssl_max_protocol_version"));
+    }
+
+    [Fact]
+    public void Empty_tls_version_means_none()
+        => ConnectionSettings.FromUrl("host=h ssl_min_protocol_version=''").SslMinProtocolVersion.Should().BeNull();
+
+    [Fact]
+    public void Connect_timeout_up_to_Npgsqls_limit_is_accepted()
+        => ConnectionSettings.FromUrl("host=h connect_timeout=1024").ConnectTimeout.Should().Be(TimeSpan.FromSeconds(1024));
+
+    [Fact]
+    public void Fallback_application_name_keeps_its_own_source()
+        => ConnectionSettings.FromUrl("host=h fallback_application_name=f").GetSource("application_name")
+            .Should().Be(new SettingSource(SettingSourceKind.Url, "fallback_application_name"));
+
+    [Theory]
+    [InlineData("utf-8")]
+    [InlineData("UTF_8")]
+    [InlineData("Unicode")]
+    [InlineData("utf8")]
+    public void Client_encoding_accepts_the_spellings_of_UTF8(string value)
+    {
+        var settings = ConnectionSettings.FromUrl($"host=h client_encoding={value}");
+
+        settings.ClientEncoding.Should().Be("UTF8");
+        settings.GetSource("client_encoding").Should().Be(new SettingSource(SettingSourceKind.Url, "client_encoding"));
+    }
+
+    [Fact]
+    public void Keepalives_and_pgbouncer_record_their_source()
+    {
+        var settings = ConnectionSettings.FromUrl("host=h keepalives=1 pgbouncer=false");
+
+        settings.KeepAlives.Should().BeTrue();
+        settings.PgBouncer.Should().BeFalse();
+        settings.GetSource("keepalives").Should().Be(new SettingSource(SettingSourceKind.Url, "keepalives"));
+        settings.GetSource("pgbouncer").Should().Be(new SettingSource(SettingSourceKind.Url, "pgbouncer"));
+    }
+
+    [Fact]
+    public void Connection_limit_alone_sets_the_maximum_pool_size_with_its_source()
+    {
+        var settings = ConnectionSettings.FromUrl("host=h connection_limit=7");
+
+        settings.MaxPoolSize.Should().Be(7);
+        settings.GetSource("pool_max_conns").Should().Be(new SettingSource(SettingSourceKind.Url, "connection_limit"));
+    }
+
+    [Fact]
+    public void Pool_max_conns_wins_over_connection_limit_for_the_pool_size()
+    {
+        var problems = new ProblemList();
+        var parameters = new ConnectionParameters();
+        parameters.Set("pool_max_conns", "5", new SettingSource(SettingSourceKind.Url, "pool_max_conns"));
+        parameters.Set("connection_limit", "6", new SettingSource(SettingSourceKind.Url, "connection_limit"));
+
+        var builder = ConnectionSettingsMapper.Map(parameters, problems);
+
+        builder.MaxPoolSize.Should().Be(5);
+        problems.Count.Should().Be(1);
+    }
+
+    [Fact]
+    public void A_minimum_pool_size_without_a_maximum_is_checked_later_against_the_effective_maximum()
+        => ConnectionSettings.FromUrl("host=h pool_min_conns=200").MinPoolSize.Should().Be(200);
+
+    [Theory]
+    [InlineData("0", -1)]
+    [InlineData("4294967", 4294967)]
+    public void Pool_timeout_zero_waits_forever(string value, int expectedSeconds)
+        => ConnectionSettings.FromUrl($"host=h pool_timeout={value}").PoolTimeout
+            .Should().Be(expectedSeconds < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(expectedSeconds));
+
+    [Fact]
+    public void Unsendable_text_is_reported_once_and_dropped()
+    {
+        var problems = new ProblemList();
+        var parameters = new ConnectionParameters();
+        parameters.Set("dbname", "d\uD800 password=x", new SettingSource(SettingSourceKind.Url, "dbname"));
+
+        var builder = ConnectionSettingsMapper.Map(parameters, problems);
+
+        builder.Database.Should().BeNull();
+        var exception = Assert.Throws<ConnectionConfigurationException>(problems.ThrowIfAny);
+        exception.Problems.Select(p => $"{p.Key}: {p.Message}").Should().Equal(
+            "dbname: contains a NUL character or an invalid (unpaired surrogate) character, which cannot be sent to PostgreSQL");
+    }
+
+    [Fact]
+    public void A_value_that_swallowed_a_password_is_refused_and_values_cut_from_it_are_not_quoted()
+    {
+        var problems = new ProblemList();
+        var parameters = new ConnectionParameters();
+        var source = new SettingSource(SettingSourceKind.Url, "Host", "ConnectionStrings:Default");
+        parameters.Set("host", $"password={Sentinel}", source);
+        parameters.Set("port", Sentinel, source);
+        parameters.Set("service", $"password={Sentinel}", new SettingSource(SettingSourceKind.Url, "service"));
+
+        var builder = ConnectionSettingsMapper.Map(parameters, problems);
+
+        var exception = Assert.Throws<ConnectionConfigurationException>(problems.ThrowIfAny);
+        exception.Problems.Select(p => $"{p.Key}: {p.Message}").Should().Equal(
+            "host: the value of host contains a password assignment ('password=', not shown), so a quoting or encoding mistake made it swallow a password; " +
+            "in a keyword/value string quote values with spaces (dbname='my db') and give every keyword a value; in a URL percent-encode '@' as %40 and '&' as %26",
+            "service: the value of service contains a password assignment ('password=', not shown), so a quoting or encoding mistake made it swallow a password; " +
+            "in a keyword/value string quote values with spaces (dbname='my db') and give every keyword a value; in a URL percent-encode '@' as %40 and '&' as %26",
+            "port: a port is not a number between 1 and 65535");
+        exception.Message.Should().NotContain(Sentinel);
+        builder.Servers.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void A_host_that_may_hold_a_secret_is_not_quoted_and_not_used()
+    {
+        var problems = new ProblemList();
+        var parameters = new ConnectionParameters();
+        parameters.Set("host", $"{Sentinel} x", new SettingSource(SettingSourceKind.Url, "host"), mayHoldSecret: true);
+        parameters.Set("port", "0", new SettingSource(SettingSourceKind.Url, "port"));
+
+        var builder = ConnectionSettingsMapper.Map(parameters, problems);
+
+        var exception = Assert.Throws<ConnectionConfigurationException>(problems.ThrowIfAny);
+        exception.Problems.Select(p => $"{p.Key}: {p.Message}").Should().Equal(
+            "host: a host is not a valid host name, IP address or absolute socket directory");
+        builder.Servers.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void A_bad_port_is_not_used()
+    {
+        var problems = new ProblemList();
+        var parameters = new ConnectionParameters();
+        parameters.Set("host", "h1,h2", new SettingSource(SettingSourceKind.Url, "host"));
+        parameters.Set("port", "0,5433", new SettingSource(SettingSourceKind.Url, "port"));
+
+        var builder = ConnectionSettingsMapper.Map(parameters, problems);
+
+        problems.Count.Should().Be(1);
+        builder.Servers.Should().Equal(new ServerEndpoint("h2", 5433));
+    }
+
+    [Fact]
+    public void A_client_encoding_that_may_hold_a_secret_is_not_quoted()
+    {
+        var problems = new ProblemList();
+        var parameters = new ConnectionParameters();
+        parameters.Set("client_encoding", Sentinel, new SettingSource(SettingSourceKind.Url, "client_encoding"), mayHoldSecret: true);
+
+        ConnectionSettingsMapper.Map(parameters, problems);
+
+        var exception = Assert.Throws<ConnectionConfigurationException>(problems.ThrowIfAny);
+        exception.Problems.Select(p => $"{p.Key}: {p.Message}").Should().Equal(
+            "client_encoding: Npgsql always exchanges text with the server as UTF-8, so client_encoding cannot be honoured; remove it or set it to UTF8");
+    }
+
+    [Fact]
+    public void Keepalive_seconds_of_zero_mean_the_system_default()
+    {
+        var settings = ConnectionSettings.FromUrl("host=h keepalives_idle=0 keepalives_interval=7");
+
+        settings.KeepAlivesIdle.Should().BeNull();
+        settings.KeepAlivesInterval.Should().Be(TimeSpan.FromSeconds(7));
+        settings.GetSource("keepalives_idle").Should().Be(new SettingSource(SettingSourceKind.Url, "keepalives_idle"));
+    }
+
+    [Fact]
+    public void Pool_sizes_accept_their_bounds()
+    {
+        var settings = ConnectionSettings.FromUrl("host=h pool_min_conns=0 pool_max_conns=10000");
+
+        settings.MinPoolSize.Should().Be(0);
+        settings.MaxPoolSize.Should().Be(10000);
+    }
+
+    [Theory]
+    [InlineData("host=h pool_max_conns=10001", "pool_max_conns: '10001' is not valid; expected a whole number from 1 to 10000")]
+    [InlineData("host=h pool_min_conns=-1", "pool_min_conns: '-1' is not valid; expected a whole number from 0 to 10000")]
+    [InlineData("host=h pool_max_conn_lifetime=0", "pool_max_conn_lifetime: '0' is not valid; expected a positive number of seconds or a duration such as 90s, 5m, 1h")]
+    [InlineData("host=h keepalives_interval=x", "keepalives_interval: 'x' is not valid; expected a whole number of seconds, 0 or more")]
+    public void Bounds_are_pinned_in_the_messages(string text, string expected)
+    {
+        var exception = Assert.Throws<ConnectionConfigurationException>(() => ConnectionSettings.FromUrl(text));
+        exception.Problems.Select(p => $"{p.Key}: {p.Message}").Should().Equal(expected);
+    }
+
+    [Fact]
+    public void A_problem_names_the_libpq_keyword_and_the_variable_it_came_from()
+    {
+        var exception = Assert.Throws<ConnectionConfigurationException>(() =>
+            ConnectionSettings.FromVariables(new Dictionary<string, string?> { ["DB_HOST"] = "h", ["DB_SSLMODE"] = "bogus" }));
+
+        exception.Problems.Should().ContainSingle().Which.Should().Be(new ConfigurationProblem(
+            "sslmode",
+            new SettingSource(SettingSourceKind.Variables, "DB_SSLMODE"),
+            "'bogus' is not valid; expected disable, allow, prefer, require, verify-ca or verify-full"));
+    }
+
+    [Fact]
+    public void A_problem_without_a_value_takes_the_source_of_its_keyword()
+    {
+        var exception = Assert.Throws<ConnectionConfigurationException>(() =>
+            ConnectionSettings.FromUrl("host=h ssl_min_protocol_version=TLSv1.3 ssl_max_protocol_version=TLSv1.2"));
+
+        exception.Problems.Should().ContainSingle().Which.Should().Be(new ConfigurationProblem(
+            "ssl_max_protocol_version",
+            new SettingSource(SettingSourceKind.Url, "ssl_max_protocol_version"),
+            "ssl_max_protocol_version is lower than ssl_min_protocol_version"));
+    }
+
+    [Fact]
+    public void An_invalid_value_that_may_hold_a_secret_is_not_quoted()
+    {
+        var problems = new ProblemList();
+        var parameters = new ConnectionParameters();
+        parameters.Set("sslmode", Sentinel, new SettingSource(SettingSourceKind.Url, "sslmode"), mayHoldSecret: true);
+
+        ConnectionSettingsMapper.Map(parameters, problems);
+
+        var exception = Assert.Throws<ConnectionConfigurationException>(problems.ThrowIfAny);
+        exception.Problems.Select(p => $"{p.Key}: {p.Message}").Should().Equal(
+            "sslmode: the value is not valid; expected disable, allow, prefer, require, verify-ca or verify-full");
     }
 
     private static void AssertProblem(string url, string key, string message)

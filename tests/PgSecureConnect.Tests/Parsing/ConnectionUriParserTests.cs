@@ -107,6 +107,169 @@ public class ConnectionUriParserTests
         problems.Count.Should().Be(4);
     }
 
+    private const string Sentinel = "S3nt1nel-Pa55w0rd";
+    private const string BadPercent = "contains a '%' that is not followed by two hex digits (write a literal '%' as %25)";
+
+    [Theory]
+    [InlineData("http://h", true)]
+    [InlineData("jdbc:postgresql://h/db", true)]
+    [InlineData("x+y.z-1://h", true)]
+    [InlineData("://h", false)]
+    [InlineData(" http://h", false)]
+    [InlineData("my scheme://h", false)]
+    [InlineData("host=h", false)]
+    public void Recognises_urls_of_any_scheme(string value, bool expected)
+        => ConnectionUriParser.LooksLikeUrl(value).Should().Be(expected);
+
+    [Theory]
+    [InlineData("http://h/db", "the URL scheme 'http://' is not a PostgreSQL scheme; use postgresql:// or postgres://")]
+    [InlineData("PostgreSQL://h/db", "the URL scheme 'PostgreSQL://' must be written in lower case, as libpq requires: postgresql:// or postgres://")]
+    [InlineData("Postgres://h/db", "the URL scheme 'Postgres://' must be written in lower case, as libpq requires: postgresql:// or postgres://")]
+    [InlineData("JDBC:postgresql://h/db", "this is a JDBC URL; remove the leading 'jdbc:' so it starts with postgresql://")]
+    [InlineData("abcdefghijklmnopqrst://h", "the URL scheme 'abcdefghijklmnopqrst://' is not a PostgreSQL scheme; use postgresql:// or postgres://")]
+    [InlineData("abcdefghijklmnopqrstu://h", "the value is not a postgresql:// or postgres:// URL")]
+    [InlineData("://h/db", "the value is not a postgresql:// or postgres:// URL")]
+    [InlineData("h/db", "the value is not a postgresql:// or postgres:// URL")]
+    public void Bad_scheme_is_explained(string url, string message)
+        => Problems(url).Should().Equal($"url: {message}");
+
+    [Theory]
+    [InlineData("postgresql://u%zz@h/db", "user: the user name " + BadPercent)]
+    [InlineData("postgresql://u:p%zz@h/db", "password: the password " + BadPercent)]
+    [InlineData("postgresql://h%zz/db", "host: the host list " + BadPercent)]
+    [InlineData("postgresql://h:5%zz/db", "port: the port list " + BadPercent)]
+    [InlineData("postgresql://h/d%zz", "dbname: the database name " + BadPercent)]
+    [InlineData("postgresql://h/db?ss%zz=1", "query: a query parameter name " + BadPercent)]
+    [InlineData("postgresql://h/db?sslmode=%zz", "sslmode: the value " + BadPercent)]
+    [InlineData("postgresql://h/db?sslmode=a=b", "sslmode: the value contains a second '='; percent-encode it as %3D")]
+    [InlineData("postgresql://h/db?zzzzzz=1", "zzzzzz: 'zzzzzz' is not a PostgreSQL connection parameter; see the list of supported URL parameters in the README")]
+    [InlineData("postgresql://h/db?sslmdoe=require", "sslmdoe: 'sslmdoe' is not a PostgreSQL connection parameter; did you mean 'sslmode'?")]
+    [InlineData("postgresql://h/db?@bogus=1", "@bogus: '@bogus' is not a PostgreSQL connection parameter; see the list of supported URL parameters in the README")]
+    [InlineData("postgresql://h/db?password=x&bogus=1", "query: a query parameter after the password is not a PostgreSQL connection parameter; if the password contains '&', percent-encode it as %26")]
+    [InlineData("postgresql://h/db?password=x&sslmode=a=b", "query: the value contains a second '='; percent-encode it as %3D")]
+    [InlineData("postgresql://h/db?ssl=1", "ssl: only ssl=true is understood (it means sslmode=require); for anything else use sslmode=disable|allow|prefer|require|verify-ca|verify-full")]
+    [InlineData("postgresql://u:p@[::1]x@h/db", "host: unexpected character (not shown) after the IPv6 address ']' (expected ':', '/', '?' or ',')")]
+    public void Problems_name_the_part_and_the_fix(string url, params string[] expected)
+        => Problems(url).Should().Equal(expected);
+
+    [Theory]
+    [InlineData("postgresql://h/db?password=x&junk&bogus=1")]
+    [InlineData("postgresql://h/db?password=x&sslmode=a=b&bogus=1")]
+    [InlineData("postgresql://h/db?password=x&sslmode=%zz&bogus=1")]
+    [InlineData("postgresql://h/db?password=x&ssl=true&bogus=1")]
+    [InlineData("postgresql://h/db?password=x&nope=1&bogus=1")]
+    public void Only_the_parameter_right_after_the_password_is_hidden(string url)
+        => Problems(url).Should().EndWith(
+            "bogus: 'bogus' is not a PostgreSQL connection parameter; see the list of supported URL parameters in the README");
+
+    [Theory]
+    [InlineData("postgresql://h/db?ss%zz=1")]
+    [InlineData("postgresql://h/db?sslmode=a=b")]
+    [InlineData("postgresql://h/db?sslmode=%zz")]
+    [InlineData("postgresql://h/db?ssl=on")]
+    [InlineData("postgresql://h/db?sslmod=require")]
+    public void A_faulty_query_parameter_is_not_stored(string url)
+    {
+        var problems = new ProblemList();
+        var parameters = ConnectionUriParser.Parse(url, "url", null, problems);
+
+        problems.HasProblems.Should().BeTrue();
+        Format(parameters).Should().Be("host=h|dbname=db");
+    }
+
+    [Fact]
+    public void Ssl_true_after_a_verifying_sslmode_warns_that_it_lowers_it()
+    {
+        var problems = new ProblemList();
+        var parameters = ConnectionUriParser.Parse("postgresql://h/db?sslmode=verify-ca&ssl=true", "DATABASE_URL", null, problems);
+
+        problems.HasProblems.Should().BeFalse();
+        problems.Warnings.Should().Equal(
+            "DATABASE_URL: ssl=true after sslmode=verify-ca lowers it to sslmode=require, which does not verify the server certificate (libpq reads ssl=true as sslmode=require and the later parameter wins); remove ssl=true to keep verify-ca");
+        parameters.TryGet(LibpqKeyword.SslMode, out var sslMode).Should().BeTrue();
+        sslMode.Value.Should().Be("require");
+        sslMode.Source.Should().Be(new SettingSource(SettingSourceKind.Url, "ssl", "DATABASE_URL"));
+    }
+
+    [Theory]
+    [InlineData("postgresql://h/db?sslmode=verify-full&ssl=true", 1)]
+    [InlineData("postgresql://h/db?sslmode=require&ssl=true", 0)]
+    [InlineData("postgresql://h/db?sslmode=disable&ssl=true", 0)]
+    [InlineData("postgresql://h/db?ssl=true", 0)]
+    [InlineData("postgresql://h/db?ssl=true&sslmode=verify-full", 0)]
+    public void Ssl_true_warns_only_when_it_lowers_verification(string url, int warnings)
+    {
+        var problems = new ProblemList();
+        ConnectionUriParser.Parse(url, "url", null, problems);
+
+        problems.HasProblems.Should().BeFalse();
+        problems.Warnings.Should().HaveCount(warnings);
+    }
+
+    [Fact]
+    public void Sources_carry_where_the_url_came_from()
+    {
+        var origin = new SettingSource(SettingSourceKind.EnvironmentVariable, "DATABASE_URL");
+        var problems = new ProblemList();
+
+        var fromOrigin = ConnectionUriParser.Parse("postgresql://h/db", "DATABASE_URL", origin, problems);
+        var fromKey = ConnectionUriParser.Parse("postgresql://h/db", "DB_URL", null, problems);
+        var direct = ConnectionUriParser.Parse("postgresql://h/db", "url", null, problems);
+
+        problems.HasProblems.Should().BeFalse();
+        fromOrigin.TryGet("host", out var a).Should().BeTrue();
+        a.Source.Should().Be(new SettingSource(SettingSourceKind.Url, "host", "environment variable DATABASE_URL"));
+        fromKey.TryGet("dbname", out var b).Should().BeTrue();
+        b.Source.Should().Be(new SettingSource(SettingSourceKind.Url, "dbname", "DB_URL"));
+        direct.TryGet("host", out var c).Should().BeTrue();
+        c.Source.Should().Be(new SettingSource(SettingSourceKind.Url, "host", null));
+    }
+
+    [Fact]
+    public void Problem_sources_carry_where_the_url_came_from()
+    {
+        var problems = new ProblemList();
+        ConnectionUriParser.Parse("postgresql://h/db?sslmode=a=b", "DB_URL", null, problems);
+
+        var exception = Assert.Throws<ConnectionConfigurationException>(problems.ThrowIfAny);
+        exception.Problems.Should().ContainSingle().Which.Source.Should().Be(new SettingSource(SettingSourceKind.Url, "sslmode", "DB_URL"));
+    }
+
+    [Theory]
+    [InlineData("postgresql://h/db?application_name=a@b", true)]
+    [InlineData("postgresql://h/db?application_name=@b", false)]
+    [InlineData("postgresql://h/db?application_name=ab", false)]
+    public void A_query_value_before_the_last_at_sign_may_hold_a_secret(string url, bool mayHoldSecret)
+    {
+        var problems = new ProblemList();
+        var parameters = ConnectionUriParser.Parse(url, "url", null, problems);
+
+        parameters.TryGet("application_name", out var value).Should().BeTrue();
+        value.MayHoldSecret.Should().Be(mayHoldSecret);
+    }
+
+    [Fact]
+    public void Problems_never_show_the_password()
+    {
+        var messages = Problems($"postgresql://u:{Sentinel}@[::1]x@h/db?password={Sentinel}&{Sentinel}=1");
+
+        messages.Should().NotBeEmpty();
+        string.Join("\n", messages).Should().NotContain(Sentinel);
+    }
+
+    private static string[] Problems(string url)
+    {
+        var problems = new ProblemList();
+        ConnectionUriParser.Parse(url, "url", null, problems);
+        if (!problems.HasProblems)
+        {
+            return [];
+        }
+
+        var exception = Assert.Throws<ConnectionConfigurationException>(problems.ThrowIfAny);
+        return exception.Problems.Select(p => $"{p.Key}: {p.Message}").ToArray();
+    }
+
     private static string Format(ConnectionParameters parameters)
         => string.Join("|", parameters.Keywords.Select(k => $"{k}={parameters.ToDictionary()[k]}"));
 }

@@ -51,4 +51,47 @@ public class KeywordValueParserTests
     [InlineData("user@host=x", false)]
     public void Recognises_keyword_value_strings(string text, bool expected)
         => KeywordValueParser.LooksLikeKeywordValue(text).Should().Be(expected);
+
+    [Theory]
+    [InlineData("host='abc", "host: a quoted value has no closing quote (')")]
+    [InlineData("='abc", "url: a quoted value has no closing quote (')")]
+    [InlineData("password=x host='abc", "url: a quoted value has no closing quote (')")]
+    [InlineData("hots=a", "hots: 'hots' is not a PostgreSQL connection parameter; did you mean 'host'?")]
+    [InlineData("zzzzzz=1", "zzzzzz: 'zzzzzz' is not a PostgreSQL connection parameter")]
+    [InlineData("password=x hots=a", "url: a keyword after the password is not a PostgreSQL connection parameter")]
+    [InlineData("password=x zzzzzz=a", "url: a keyword after the password is not a PostgreSQL connection parameter")]
+    [InlineData("host=a x", "url: the word at position 8 has no '=' after it; write keyword=value pairs separated by spaces, and quote values that contain spaces: dbname='my db'")]
+    [InlineData("password=my secret", "url: a word after the password has no '=' after it; if the password contains spaces, quote it: password='two words'")]
+    public void Problems_are_pinned_word_for_word(string text, string expected)
+    {
+        var problems = new ProblemList();
+        KeywordValueParser.Parse(text, "url", null, problems);
+
+        var exception = Assert.Throws<ConnectionConfigurationException>(problems.ThrowIfAny);
+        exception.Problems.Select(p => $"{p.Key}: {p.Message}").Should().Equal(expected);
+    }
+
+    [Fact]
+    public void Sources_carry_where_the_string_came_from()
+    {
+        var origin = new SettingSource(SettingSourceKind.EnvironmentVariable, "DATABASE_URL");
+        var problems = new ProblemList();
+
+        KeywordValueParser.Parse("host=h", "DATABASE_URL", origin, problems).TryGet("host", out var fromOrigin).Should().BeTrue();
+        KeywordValueParser.Parse("host=h", "DB_URL", null, problems).TryGet("host", out var fromKey).Should().BeTrue();
+        KeywordValueParser.Parse("host=h", "url", null, problems).TryGet("host", out var direct).Should().BeTrue();
+
+        problems.HasProblems.Should().BeFalse();
+        fromOrigin.Source.Should().Be(new SettingSource(SettingSourceKind.Url, "host", "environment variable DATABASE_URL"));
+        fromKey.Source.Should().Be(new SettingSource(SettingSourceKind.Url, "host", "DB_URL"));
+        direct.Source.Should().Be(new SettingSource(SettingSourceKind.Url, "host", null));
+    }
+
+    [Theory]
+    [InlineData("=a")]
+    [InlineData(":x=1")]
+    [InlineData("@x=1")]
+    [InlineData("a b=1")]
+    public void Not_keyword_value_strings(string text)
+        => KeywordValueParser.LooksLikeKeywordValue(text).Should().BeFalse();
 }

@@ -1,4 +1,5 @@
 using Npgsql;
+using PgSecureConnect.Parsing;
 
 namespace PgSecureConnect.Tests.Parsing;
 
@@ -282,4 +283,211 @@ public class VariablesReaderTests
         url.Should().BeOfType<UrlConnectionFactory>();
         discrete.Should().BeOfType<VariablesConnectionFactory>();
     }
+
+    private const string Sentinel = "S3nt1nel-Pa55w0rd";
+
+    private static VariablesReadResult ReadInternal(
+        IReadOnlyDictionary<string, string?> variables,
+        string? prefix = null,
+        Func<string, string>? readFile = null,
+        (string Key, string Value, SettingSource Source)? connectionString = null)
+        => VariablesReader.Read(VariableSource.FromDictionary(variables, SettingSourceKind.Variables), prefix, readFile, connectionString);
+
+    private static string[] ProblemsOf(Action read)
+        => Assert.Throws<ConnectionConfigurationException>(read).Problems.Select(p => $"{p.Key}: {p.Message}").ToArray();
+
+    [Theory]
+    [InlineData("pw\r\n", "pw")]
+    [InlineData("pw\n", "pw")]
+    [InlineData("pw", "pw")]
+    [InlineData("pw\n\n", "pw\n")]
+    [InlineData("pw\r", "pw\r")]
+    public void Secret_file_content_loses_one_trailing_newline(string content, string expected)
+    {
+        var result = ReadInternal(
+            new Dictionary<string, string?> { ["DB_HOST"] = "h", ["DB_PASSWORD_FILE"] = "/run/secrets/db" },
+            readFile: path => path == "/run/secrets/db" ? content : throw new FileNotFoundException());
+
+        result.Settings.GetPassword().Should().Be(expected);
+        result.Settings.GetSource("password").Should().Be(new SettingSource(SettingSourceKind.SecretFile, "DB_PASSWORD_FILE", "/run/secrets/db"));
+        result.FromUrl.Should().BeFalse();
+    }
+
+    [Theory]
+    [InlineData("unauthorized", "cannot be read by this process (check its permissions)")]
+    [InlineData("io", "cannot be read (IOException)")]
+    [InlineData("directory", "does not exist")]
+    [InlineData("secret", "is empty")]
+    [InlineData("unsupported", "cannot be read (NotSupportedException)")]
+    public void Unreadable_secret_file_says_why(string failure, string reason)
+    {
+        Func<string, string> readFile = _ => throw (failure switch
+        {
+            "unauthorized" => new UnauthorizedAccessException(),
+            "io" => new IOException(),
+            "directory" => new DirectoryNotFoundException(),
+            "secret" => new SecretFileException("is empty"),
+            _ => (Exception)new NotSupportedException(),
+        });
+
+        ProblemsOf(() => ReadInternal(new Dictionary<string, string?> { ["DB_HOST"] = "h", ["DB_PASSWORD_FILE"] = "/run/secrets/db" }, readFile: readFile))
+            .Should().Equal($"DB_PASSWORD_FILE: DB_PASSWORD_FILE names the file '/run/secrets/db', which {reason}; mount the secret there or fix the path");
+    }
+
+    [Fact]
+    public void A_connection_string_and_DATABASE_URL_together_are_an_error()
+    {
+        var origin = new SettingSource(SettingSourceKind.Configuration, "ConnectionStrings:Default");
+
+        ProblemsOf(() => ReadInternal(
+                new Dictionary<string, string?> { ["DATABASE_URL"] = "postgresql://h2/db" },
+                connectionString: ("ConnectionStrings:Default", "Host=h1;Database=db", origin)))
+            .Should().Equal("ConnectionStrings:Default: ConnectionStrings:Default and DATABASE_URL are all set, so it is unclear which to use (variable DATABASE_URL); keep either ConnectionStrings:Default alone or the DB_* variables without it");
+    }
+
+    [Fact]
+    public void DATABASE_URL_with_several_discrete_variables_names_them_all_once()
+        => ProblemsOf(() => ReadInternal(new Dictionary<string, string?>
+            {
+                ["DATABASE_URL"] = "postgresql://h1/db",
+                ["DB_HOST"] = "h2",
+                ["DB_NAME"] = "other",
+            }))
+            .Should().Equal("DATABASE_URL: DATABASE_URL and DB_HOST, DB_NAME are all set, so it is unclear which to use (variable DB_HOST, variable DB_NAME); keep either DATABASE_URL alone or the DB_* variables without it");
+
+    [Fact]
+    public void DATABASE_URL_and_a_disagreeing_variable_name_the_parameter()
+        => ProblemsOf(() => ReadInternal(new Dictionary<string, string?>
+            {
+                ["DATABASE_URL"] = "postgresql://h/db?sslmode=require",
+                ["DB_SSLMODE"] = "verify-full",
+            }))
+            .Should().Equal("DB_SSLMODE: DB_SSLMODE and the sslmode parameter of DATABASE_URL disagree; keep one of them");
+
+    [Fact]
+    public void Disagreeing_aliases_keep_the_first_value()
+    {
+        var problems = ProblemsOf(() => ReadInternal(new Dictionary<string, string?>
+        {
+            ["DB_HOST"] = "h",
+            ["DB_NAME"] = "orders",
+            ["DB_DATABASE"] = "password=" + Sentinel,
+        }));
+
+        problems.Should().Equal("DB_DATABASE: DB_DATABASE and DB_NAME both set the dbname and disagree (variable DB_NAME); keep one of them");
+        string.Join("\n", problems).Should().NotContain(Sentinel);
+    }
+
+    [Theory]
+    [InlineData(null, " and the libpq PG* variables (PGHOST, PGDATABASE, PGUSER, ...)")]
+    [InlineData("ORDERS_", "")]
+    public void Nothing_found_lists_every_name_looked_for(string? prefix, string libpqPart)
+    {
+        var p = prefix ?? string.Empty;
+
+        ProblemsOf(() => ReadInternal(new Dictionary<string, string?> { ["HOME"] = "/root" }, prefix))
+            .Should().Equal(
+                $"{p}DATABASE_URL: no PostgreSQL connection settings were found in the variables passed in. Looked for {p}DATABASE_URL, {p}DATABASE_URL_FILE, " +
+                $"{p}DB_HOST, {p}DB_PORT, {p}DB_NAME, {p}DB_USER, {p}DB_PASSWORD (and {p}DB_PASSWORD_FILE){libpqPart}. " +
+                $"Set {p}DATABASE_URL=postgresql://user:password@host:5432/dbname, or {p}DB_HOST, {p}DB_NAME, {p}DB_USER and {p}DB_PASSWORD, in the environment or in a .env file");
+    }
+
+    [Theory]
+    [InlineData("DB_HOST", "h", null, true)]
+    [InlineData("DATABASE_URL", "postgresql://h/db", null, true)]
+    [InlineData("PGHOST", "h", null, true)]
+    [InlineData("ORDERS_DB_HOST", "h", "ORDERS_", false)]
+    public void Home_pgpass_and_client_certificate_are_used_without_a_prefix(string name, string value, string? prefix, bool expected)
+    {
+        var home = Directory.CreateTempSubdirectory("pgsecure-tests-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(home, ".pgpass"), "*:*:*:*:x\n");
+            Directory.CreateDirectory(Path.Combine(home, ".postgresql"));
+            File.WriteAllText(Path.Combine(home, ".postgresql", "postgresql.crt"), "c");
+            File.WriteAllText(Path.Combine(home, ".postgresql", "postgresql.key"), "k");
+
+            var settings = ReadInternal(new Dictionary<string, string?> { [name] = value, ["HOME"] = home }, prefix).Settings;
+
+            if (expected)
+            {
+                settings.Passfile.Should().Be(Path.Combine(home, ".pgpass"));
+                settings.GetSource("passfile").Should().Be(new SettingSource(SettingSourceKind.Default, "passfile", "libpq default ~/.pgpass"));
+                settings.SslCertificate.Should().Be(Path.Combine(home, ".postgresql", "postgresql.crt"));
+                settings.SslKey.Should().Be(Path.Combine(home, ".postgresql", "postgresql.key"));
+            }
+            else
+            {
+                settings.Passfile.Should().BeNull();
+                settings.SslCertificate.Should().BeNull();
+                settings.SslKey.Should().BeNull();
+            }
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Home_pgpass_is_not_used_when_a_password_is_given()
+    {
+        var home = Directory.CreateTempSubdirectory("pgsecure-tests-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(home, ".pgpass"), "*:*:*:*:x\n");
+
+            var settings = ReadInternal(new Dictionary<string, string?> { ["DB_HOST"] = "h", ["DB_PASSWORD"] = Sentinel, ["HOME"] = home }).Settings;
+
+            settings.Passfile.Should().BeNull();
+            settings.SslCertificate.Should().BeNull();
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("DB_HOST")]
+    [InlineData("DB_PORT")]
+    [InlineData("DB_NAME")]
+    [InlineData("DB_DATABASE")]
+    [InlineData("DB_USER")]
+    [InlineData("DB_USERNAME")]
+    [InlineData("DB_PASSWORD")]
+    public void Each_server_variable_conflicts_with_DATABASE_URL(string name)
+        => ProblemsOf(() => ReadInternal(new Dictionary<string, string?> { ["DATABASE_URL"] = "postgresql://h/db", [name] = "5432" }))
+            .Should().Equal($"DATABASE_URL: DATABASE_URL and {name} are all set, so it is unclear which to use (variable {name}); keep either DATABASE_URL alone or the DB_* variables without it");
+
+    [Theory]
+    [InlineData("DB_USER", "user")]
+    [InlineData("DB_PASSWORD", "password")]
+    [InlineData("DB_SSLPASSWORD", "sslpassword")]
+    [InlineData("PGPASSWORD", "password")]
+    public void Secret_capable_variables_read_their_FILE_variant(string name, string keyword)
+    {
+        var result = ReadInternal(
+            new Dictionary<string, string?> { ["DB_HOST"] = "h", [name + "_FILE"] = "/run/secrets/x" },
+            readFile: _ => "from-file\n");
+
+        result.Settings.GetSource(keyword).Should().Be(new SettingSource(SettingSourceKind.SecretFile, name + "_FILE", "/run/secrets/x"));
+    }
+
+    [Fact]
+    public void DATABASE_URL_FILE_is_read_and_remembered_for_reloading()
+    {
+        var result = ReadInternal(
+            new Dictionary<string, string?> { ["DATABASE_URL_FILE"] = "/run/secrets/url" },
+            readFile: _ => "postgresql://app@h/db\n");
+
+        result.FromUrl.Should().BeTrue();
+        result.Settings.Servers.Should().Equal(new ServerEndpoint("h", 5432));
+        result.Settings.Username.Should().Be("app");
+    }
+
+    [Fact]
+    public void Non_secret_variables_have_no_FILE_variant()
+        => ProblemsOf(() => ReadInternal(new Dictionary<string, string?> { ["DB_HOST_FILE"] = "/run/secrets/x" }, readFile: _ => "h"))
+            .Should().ContainSingle().Which.Should().StartWith("DATABASE_URL: no PostgreSQL connection settings were found");
 }

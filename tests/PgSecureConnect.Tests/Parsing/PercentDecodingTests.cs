@@ -1,0 +1,40 @@
+using PgSecureConnect.Parsing;
+
+namespace PgSecureConnect.Tests.Parsing;
+
+public class PercentDecodingTests
+{
+    [Theory]
+    [InlineData("%zz", "contains a '%' that is not followed by two hex digits (write a literal '%' as %25)")]
+    [InlineData("a%2", "contains a '%' that is not followed by two hex digits (write a literal '%' as %25)")]
+    [InlineData("a%00b", "contains %00, which PostgreSQL forbids in connection parameters")]
+    [InlineData("%C3", "decodes to bytes that are not valid UTF-8 (percent-encode the UTF-8 bytes of each character)")]
+    [InlineData("%FF%FE", "decodes to bytes that are not valid UTF-8 (percent-encode the UTF-8 bytes of each character)")]
+    public void Failures_give_an_empty_value_and_a_message_without_the_input(string raw, string expected)
+    {
+        PercentDecoding.TryDecode(raw, out var decoded, out var error).Should().BeFalse();
+        decoded.Should().BeEmpty();
+        error.Should().Be(expected);
+    }
+
+    [Theory]
+    [InlineData("plain", "plain")]
+    [InlineData("a%20b", "a b")]
+    [InlineData("a+b", "a+b")]
+    [InlineData("%c3%a9", "é")]
+    [InlineData("%2F%2f", "//")]
+    public void Decodes_like_libpq(string raw, string expected)
+    {
+        PercentDecoding.TryDecode(raw, out var decoded, out var error).Should().BeTrue();
+        decoded.Should().Be(expected);
+        error.Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData("azAZ09-._~", "azAZ09-._~")]
+    [InlineData("`{@[/:", "%60%7B%40%5B%2F%3A")]
+    [InlineData("a b+c%", "a%20b%2Bc%25")]
+    [InlineData("é", "%C3%A9")]
+    public void Encodes_all_but_unreserved_characters(string value, string expected)
+        => PercentDecoding.Encode(value).Should().Be(expected);
+}
