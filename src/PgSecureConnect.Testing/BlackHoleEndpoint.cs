@@ -25,7 +25,7 @@ public sealed class BlackHoleEndpoint : IDisposable
         _ = AcceptLoopAsync();
     }
 
-    /// <summary>The IP address (<c>127.0.0.1</c>).</summary>
+    /// <summary>The IP address (<c>127.0.0.1</c>, or the loopback address it was started on).</summary>
     public string Host { get; }
 
     /// <summary>The port.</summary>
@@ -60,12 +60,14 @@ public sealed class BlackHoleEndpoint : IDisposable
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Host}:{Port} (black hole)");
 
-    internal static BlackHoleEndpoint Start()
+    internal static BlackHoleEndpoint Start() => Start(IPAddress.Loopback, 0);
+
+    internal static BlackHoleEndpoint Start(IPAddress address, int port)
     {
-        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            listener.Bind(new IPEndPoint(address, port));
             listener.Listen(512);
             return new BlackHoleEndpoint(listener);
         }

@@ -275,6 +275,28 @@ public sealed partial class PostgresTestBed : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
+    /// A black hole on one loopback address and port, such as <c>127.0.0.2</c> or <c>::1</c> on a server's port: a second
+    /// address of a host name whose server listens on <c>127.0.0.1</c>, that accepts and never answers.
+    /// </summary>
+    /// <param name="address">A loopback address (127.0.0.0/8 or <c>::1</c>): test traffic stays on this machine.</param>
+    /// <param name="port">The port, usually a server's.</param>
+    /// <returns>The endpoint.</returns>
+    /// <exception cref="ArgumentException"><paramref name="address"/> is not a loopback address.</exception>
+    public BlackHoleEndpoint StartBlackHole(System.Net.IPAddress address, int port)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (!System.Net.IPAddress.IsLoopback(address))
+        {
+            throw new ArgumentException($"{address} is not a loopback address; test traffic stays on 127.0.0.0/8 or ::1.", nameof(address));
+        }
+
+        ThrowIfDisposed();
+        var endpoint = BlackHoleEndpoint.Start(address, port);
+        Track<IDisposable>(endpoint, _endpoints);
+        return endpoint;
+    }
+
+    /// <summary>
     /// Creates a network namespace joined to this host by a veth pair, with a non-loopback address (<c>10.213.X.2</c>) that this
     /// process can reach; start servers in it with <see cref="PostgresServerOptions.NetworkNamespace"/>. Needs root.
     /// </summary>

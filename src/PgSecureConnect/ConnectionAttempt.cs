@@ -7,6 +7,13 @@ public sealed record ConnectionAttempt
     /// <summary>The server tried.</summary>
     public required ServerEndpoint Server { get; init; }
 
+    /// <summary>
+    /// The address of <see cref="Server"/>'s host name the attempt connected to, when it raced one of the name's
+    /// addresses (<see cref="RetryPolicy.AttemptDelay"/>); <see langword="null"/> when it went by name and Npgsql
+    /// resolved it.
+    /// </summary>
+    public System.Net.IPAddress? Address { get; init; }
+
     /// <summary>Which pass over the server list this was, from 1.</summary>
     public required int Attempt { get; init; }
 
@@ -39,7 +46,7 @@ public sealed record ConnectionAttempt
 
     /// <summary>One line: server, attempt, phase, time, error.</summary>
     public override string ToString()
-        => $"{Server} (attempt {Attempt}{(Raced ? ", raced" : string.Empty)}, {PhaseName(Phase)}, at {StartedAfter.TotalMilliseconds:F0} ms, took {Duration.TotalMilliseconds:F0} ms): {Error}";
+        => $"{Server}{(Address is null ? string.Empty : Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $" at [{Address}]" : $" at {Address}")} (attempt {Attempt}{(Raced ? ", raced" : string.Empty)}, {PhaseName(Phase)}, at {StartedAfter.TotalMilliseconds:F0} ms, took {Duration.TotalMilliseconds:F0} ms): {Error}";
 
     private static string PhaseName(ConnectionPhase phase) => phase switch
     {

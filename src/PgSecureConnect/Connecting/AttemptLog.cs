@@ -15,11 +15,12 @@ internal sealed class AttemptLog(string factoryName, ILogger logger, Activity? a
 
     public int Count => _failures.Count;
 
-    public void Record(HostState host, int attempt, TimeSpan started, TimeSpan duration, FailureClassification classification, Exception? exception, bool raced = false)
+    public void Record(HostState host, int attempt, TimeSpan started, TimeSpan duration, FailureClassification classification, Exception? exception, bool raced = false, System.Net.IPAddress? address = null)
     {
         _failures.Add(new ConnectionAttempt
         {
             Server = host.Server,
+            Address = address,
             Attempt = attempt,
             Phase = classification.Phase,
             Kind = classification.Kind,
@@ -30,7 +31,7 @@ internal sealed class AttemptLog(string factoryName, ILogger logger, Activity? a
             Raced = raced,
         });
         OpenInstrumentation.Attempt(factoryName, host, attempt, classification.Kind, classification.Phase, duration, activity);
-        Log.AttemptFailed(logger, host.Server.Host, host.Server.Port, attempt, classification.Phase, classification.Kind, (long)duration.TotalMilliseconds, classification.Description);
+        Log.AttemptFailed(logger, HostAddresses.Describe(host.Server, address), host.Server.Port, attempt, classification.Phase, classification.Kind, (long)duration.TotalMilliseconds, classification.Description);
     }
 
     /// <summary>Reports the attempt that succeeded, after the failures before it.</summary>

@@ -55,7 +55,7 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
         {
             for (var i = 0; i < _hosts.Length; i++)
             {
-                _hosts[i] = CreateHost(configurator, Settings.Servers[i]);
+                _hosts[i] = CreateHost(configurator, Settings.Servers[i], options);
                 _hosts[i].PoolName = TelemetryTags.DataSourceName(options.Name, [Settings.Servers[i]]);
             }
         }
@@ -63,7 +63,7 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
         {
             foreach (var host in _hosts)
             {
-                host?.DataSource?.Dispose();
+                host?.DisposeDataSources();
             }
 
             configurator.Dispose();
@@ -74,7 +74,11 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
         _credentials.Changed += OnCredentialsChanged;
 
         _health = new HostHealthMonitor(options.TimeProvider, options.Retry.HostRecheckInterval, HostProbe.WithTimeout(Settings.ConnectTimeout ?? options.Retry.ConnectTimeout), logger);
-        _opener = new FailoverConnectionOpener(_hosts, Settings, options.Retry, options.TimeProvider, _health, logger) { Credentials = _credentials, FactoryName = TelemetryTags.FactoryNameOf(options.Name, Settings.Servers) };
+        _opener = new FailoverConnectionOpener(_hosts, Settings, options.Retry, options.TimeProvider, _health, logger)
+        {
+            Credentials = _credentials,
+            FactoryName = TelemetryTags.FactoryNameOf(options.Name, Settings.Servers),
+        };
         _observed = new ObservedOpen(_opener, _hosts, options.TraceEveryOpen, options.TimeProvider);
         Retry = options.Retry;
         TimeProvider = options.TimeProvider;
@@ -112,7 +116,7 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
         get
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-            return _multiHost?.Value ?? (NpgsqlDataSource)_hosts[0].DataSource;
+            return _multiHost?.Value ?? (NpgsqlDataSource)_hosts[0].NamedDataSource;
         }
     }
 
@@ -157,7 +161,7 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
         _health.Dispose();
         foreach (var host in _hosts)
         {
-            host.DataSource.Dispose();
+            host.DisposeDataSources();
         }
 
         if (_multiHost is { IsValueCreated: true })
@@ -181,7 +185,7 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
         _health.Dispose();
         foreach (var host in _hosts)
         {
-            await host.DataSource.DisposeAsync().ConfigureAwait(false);
+            await host.DisposeDataSourcesAsync().ConfigureAwait(false);
         }
 
         if (_multiHost is { IsValueCreated: true })
@@ -213,10 +217,11 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
             {
                 foreach (var host in affected)
                 {
-                    var previous = host.DataSource;
-                    host.DataSource = _configurator.BuildSingleHost(host, host.Server, user);
-                    previous.Clear();
-                    _retired.Add(previous);
+                    foreach (var previous in host.Replace(_configurator.BuildSingleHost(host, host.Server, user), address => _configurator.BuildForAddress(host, address, user)))
+                    {
+                        previous.Clear();
+                        _retired.Add(previous);
+                    }
                 }
             }
 
@@ -226,7 +231,7 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
         {
             foreach (var host in affected)
             {
-                host.DataSource.Clear();
+                host.ClearPools();
             }
         }
     }
@@ -244,6 +249,18 @@ internal sealed class ConnectionFactoryCore : IAsyncDisposable, IDisposable
         }
     }
 
-    private static HostState CreateHost(DataSourceConfigurator configurator, ServerEndpoint server)
-        => new(server, state => configurator.BuildSingleHost(state, server));
+    /// <summary>
+    /// A server and its data source; with racing on, a server given by a host name can also race the name's addresses
+    /// (<see cref="HostAddresses"/>).
+    /// </summary>
+    private static HostState CreateHost(DataSourceConfigurator configurator, ServerEndpoint server, ConnectionFactoryOptions options)
+    {
+        var host = new HostState(server, state => configurator.BuildSingleHost(state, server));
+        if (options.Retry.AttemptDelay != Timeout.InfiniteTimeSpan && HostAddresses.AppliesTo(server))
+        {
+            host.Addresses = new HostAddresses(host, address => configurator.BuildForAddress(host, address), options.TimeProvider, options.Retry.HostRecheckInterval);
+        }
+
+        return host;
+    }
 }

@@ -51,17 +51,25 @@ internal sealed class DataSourceConfigurator : IDisposable
     /// <paramref name="user"/> replaces the settings' user name (credentials that changed to another user).
     /// </summary>
     public NpgsqlDataSource BuildSingleHost(HostState? host, ServerEndpoint server, string? user = null)
-        => Build([server], includeTargetSessionAttributes: false, host, static b => b.Build(), user);
+        => Build([server], includeTargetSessionAttributes: false, host, static b => b.Build(), user, tlsTargetHost: null);
+
+    /// <summary>
+    /// A pooled data source for one address of <paramref name="host"/>'s name (<see cref="HostAddresses"/>): it connects
+    /// to the address, while TLS keeps the name as its target host, so the certificate is checked against the name
+    /// (never against the address) and SNI carries the name, as when Npgsql resolves the name itself.
+    /// </summary>
+    public NpgsqlDataSource BuildForAddress(HostState host, System.Net.IPAddress address, string? user = null)
+        => Build([host.Server with { Host = address.ToString() }], includeTargetSessionAttributes: false, host, static b => b.Build(), user, tlsTargetHost: host.Server.Host);
 
     /// <summary>A multi-host data source over every server, with Npgsql's own failover.</summary>
     public NpgsqlMultiHostDataSource BuildMultiHost()
-        => Build(_settings.Servers, includeTargetSessionAttributes: true, host: null, static b => b.BuildMultiHost(), user: null);
+        => Build(_settings.Servers, includeTargetSessionAttributes: true, host: null, static b => b.BuildMultiHost(), user: null, tlsTargetHost: null);
 
     public void Dispose() => _clientCertificate?.Dispose();
 
-    private T Build<T>(IReadOnlyList<ServerEndpoint> servers, bool includeTargetSessionAttributes, HostState? host, Func<NpgsqlDataSourceBuilder, T> build, string? user)
+    private T Build<T>(IReadOnlyList<ServerEndpoint> servers, bool includeTargetSessionAttributes, HostState? host, Func<NpgsqlDataSourceBuilder, T> build, string? user, string? tlsTargetHost)
     {
-        var builder = Configure(servers, includeTargetSessionAttributes, host, user);
+        var builder = Configure(servers, includeTargetSessionAttributes, host, user, tlsTargetHost);
         try
         {
             return build(builder);
@@ -76,7 +84,7 @@ internal sealed class DataSourceConfigurator : IDisposable
 
     private static SettingSource HookSource => new(SettingSourceKind.Policy, "ConfigureDataSource", "ConnectionFactoryOptions.ConfigureDataSource");
 
-    private NpgsqlDataSourceBuilder Configure(IReadOnlyList<ServerEndpoint> servers, bool includeTargetSessionAttributes, HostState? host, string? user)
+    private NpgsqlDataSourceBuilder Configure(IReadOnlyList<ServerEndpoint> servers, bool includeTargetSessionAttributes, HostState? host, string? user, string? tlsTargetHost)
     {
         var connectionString = NpgsqlSettingsWriter.ToBuilder(_settings, servers, includeTargetSessionAttributes);
         if (user is not null)
@@ -112,7 +120,7 @@ internal sealed class DataSourceConfigurator : IDisposable
         {
             // A stable name without secrets: Npgsql otherwise names a data source (and tags its metrics,
             // db.client.connection.pool.name) with its connection string.
-            Name = Diagnostics.TelemetryTags.DataSourceName(_options.Name, servers),
+            Name = Diagnostics.TelemetryTags.DataSourceName(_options.Name, tlsTargetHost is null ? servers : [host!.Server]) + (tlsTargetHost is null ? string.Empty : $" ({servers[0].Host})"),
         };
         if (_options.LoggerFactory is { } loggerFactory)
         {
@@ -120,7 +128,7 @@ internal sealed class DataSourceConfigurator : IDisposable
         }
 
         builder.UsePasswordProvider(_passwords.GetPassword, _passwords.GetPasswordAsync);
-        var ours = TlsCallback(effective, host);
+        var ours = TlsCallback(effective, host, tlsTargetHost);
         builder.UseSslClientAuthenticationOptionsCallback(ours);
 
         if (_options.ConfigureDataSource is { } hook)
@@ -189,7 +197,7 @@ internal sealed class DataSourceConfigurator : IDisposable
         }
     }
 
-    private Action<SslClientAuthenticationOptions> TlsCallback(SslMode effective, HostState? host)
+    private Action<SslClientAuthenticationOptions> TlsCallback(SslMode effective, HostState? host, string? targetHost)
     {
         var validator = new ServerCertificateValidator(effective, _rootCertificates, _options.TimeProvider)
         {
@@ -211,6 +219,13 @@ internal sealed class DataSourceConfigurator : IDisposable
             authentication.ClientCertificates = null;
             authentication.LocalCertificateSelectionCallback = null;
             authentication.ClientCertificateContext = clientCertificate;
+
+            // A data source of one address of a host name: verify-full checks the name, and SNI sends it. Set here,
+            // in the callback that runs last, so that no caller's callback can move it (ConfigureDataSourceGuard).
+            if (targetHost is not null)
+            {
+                authentication.TargetHost = targetHost;
+            }
         };
     }
 

@@ -43,11 +43,15 @@ internal sealed class FailoverConnectionOpener
         Health = health;
         Logger = logger;
         Random = random ?? System.Random.Shared.NextDouble;
-        Order = new HostOrder(hosts, Target, settings.LoadBalanceHosts == true && hosts.Length > 1, Random, time, retry.HostRecheckInterval);
-        Racing = hosts.Length > 1 && retry.AttemptDelay != Timeout.InfiniteTimeSpan;
+        LoadBalance = settings.LoadBalanceHosts == true;
+        Order = new HostOrder(hosts, Target, LoadBalance && hosts.Length > 1, Random, time, retry.HostRecheckInterval);
+        Racing = retry.AttemptDelay != Timeout.InfiniteTimeSpan && (hosts.Length > 1 || hosts.Any(h => h.Addresses is not null));
     }
 
-    /// <summary>Asynchronous opens race the servers (<see cref="RetryPolicy.AttemptDelay"/>): more than one server, and racing not turned off.</summary>
+    /// <summary>
+    /// Asynchronous opens race the servers, and the addresses of a server's host name (<see cref="RetryPolicy.AttemptDelay"/>):
+    /// racing not turned off, and more than one server or a host name.
+    /// </summary>
     public bool Racing { get; }
 
     public TargetSessionAttributes Target { get; }
@@ -71,11 +75,21 @@ internal sealed class FailoverConnectionOpener
 
     public HostOrder Order { get; }
 
+    /// <summary><c>load_balance_hosts=random</c>: servers, and the addresses of a host name, are tried in random order.</summary>
+    public bool LoadBalance { get; }
+
     /// <summary>Where the credentials come from: refreshable ones are re-read and tried again after a refused authentication.</summary>
     public Credentials.CredentialStore? Credentials { get; init; }
 
     /// <summary>The factory's name in telemetry (<see cref="TelemetryTags.FactoryNameOf"/>).</summary>
     public string FactoryName { get; init; } = string.Empty;
+
+    /// <summary>Resolves a host name to the addresses a race tries (<see cref="HostAddresses"/>).</summary>
+    public Func<string, CancellationToken, Task<System.Net.IPAddress[]>> ResolveHost { get; init; } = ResolveWithDns;
+
+    /// <summary>The system resolver, as Npgsql asks it (so the first address is the one Npgsql tries first).</summary>
+    public static Task<System.Net.IPAddress[]> ResolveWithDns(string host, CancellationToken cancellationToken)
+        => System.Net.Dns.GetHostAddressesAsync(host, cancellationToken);
 
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {

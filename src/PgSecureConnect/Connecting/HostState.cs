@@ -1,12 +1,17 @@
+using System.Net;
 using Npgsql;
 
 namespace PgSecureConnect.Connecting;
 
-/// <summary>One server of a factory: its own pooled data source, and what was last seen of it.</summary>
+/// <summary>
+/// One server of a factory: its own pooled data source, and what was last seen of it. A server given by a host name
+/// may also have a data source per address of that name (<see cref="Addresses"/>), used after a race between them.
+/// </summary>
 internal sealed class HostState : Diagnostics.IObservedServer
 {
     private int _offline;
     private int _role;
+    private NpgsqlDataSource _named;
     private NpgsqlDataSource _dataSource;
 
     /// <summary>Creates the state and its data source.</summary>
@@ -19,16 +24,91 @@ internal sealed class HostState : Diagnostics.IObservedServer
     {
         Server = server;
         PoolName = server.ToString();
-        _dataSource = createDataSource(this);
+        _dataSource = _named = createDataSource(this);
     }
 
     public ServerEndpoint Server { get; }
 
-    /// <summary>The single-host pooled data source for this server; replaced when credentials change to another user.</summary>
-    public NpgsqlDataSource DataSource
+    /// <summary>
+    /// The pooled data source opens go to: <see cref="NamedDataSource"/>, or for a while after one of the host name's
+    /// addresses won a race, that address's (<see cref="HostAddresses.Pin"/>).
+    /// </summary>
+    public NpgsqlDataSource DataSource => Volatile.Read(ref _dataSource);
+
+    /// <summary>The single-host pooled data source for this server as configured (by name); replaced when credentials change to another user.</summary>
+    public NpgsqlDataSource NamedDataSource => Volatile.Read(ref _named);
+
+    /// <summary>
+    /// The data sources per address of the server's host name, for racing them (<see cref="RetryPolicy.AttemptDelay"/>);
+    /// <see langword="null"/> for an IP address or a socket directory, and when racing is off.
+    /// </summary>
+    public HostAddresses? Addresses { get; set; }
+
+    /// <summary>The address opens are pinned to, or <see langword="null"/> when they go by name.</summary>
+    public IPAddress? PinnedAddress { get; private set; }
+
+    /// <summary>Routes opens to <paramref name="dataSource"/>, the data source of <paramref name="address"/>.</summary>
+    public void RouteTo(IPAddress address, NpgsqlDataSource dataSource)
     {
-        get => Volatile.Read(ref _dataSource);
-        set => Volatile.Write(ref _dataSource, value);
+        PinnedAddress = address;
+        Volatile.Write(ref _dataSource, dataSource);
+    }
+
+    /// <summary>Routes opens by name again.</summary>
+    public void RouteByName()
+    {
+        PinnedAddress = null;
+        Volatile.Write(ref _dataSource, Volatile.Read(ref _named));
+    }
+
+    /// <summary>
+    /// New credentials for another user: a new named data source, opens routed by name, address data sources built by
+    /// <paramref name="buildForAddress"/> from now on; returns the data sources replaced (to be cleared and retired).
+    /// </summary>
+    public List<NpgsqlDataSource> Replace(NpgsqlDataSource named, Func<IPAddress, NpgsqlDataSource> buildForAddress)
+    {
+        var previous = new List<NpgsqlDataSource> { Volatile.Read(ref _named) };
+        Volatile.Write(ref _named, named);
+        if (Addresses is { } addresses)
+        {
+            previous.AddRange(addresses.TakeAll(buildForAddress));
+        }
+
+        RouteByName();
+        return previous;
+    }
+
+    /// <summary>Clears every pool of the server: by name and per address.</summary>
+    public void ClearPools()
+    {
+        NamedDataSource.Clear();
+        Addresses?.ClearAll();
+    }
+
+    /// <summary>Disposes every data source of the server.</summary>
+    public void DisposeDataSources()
+    {
+        NamedDataSource.Dispose();
+        if (Addresses is { } addresses)
+        {
+            foreach (var dataSource in addresses.TakeAll())
+            {
+                dataSource.Dispose();
+            }
+        }
+    }
+
+    /// <inheritdoc cref="DisposeDataSources"/>
+    public async ValueTask DisposeDataSourcesAsync()
+    {
+        await NamedDataSource.DisposeAsync().ConfigureAwait(false);
+        if (Addresses is { } addresses)
+        {
+            foreach (var dataSource in addresses.TakeAll())
+            {
+                await dataSource.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>The server could not be reached; later opens skip it until a background check reaches it.</summary>

@@ -1,10 +1,12 @@
+using System.Net;
 using Npgsql;
 
 namespace PgSecureConnect.Connecting;
 
 /// <summary>
-/// One attempt of a race (<see cref="RetryPolicy.AttemptDelay"/>, RFC 8305): an open on one server under its own
-/// token, so the attempt can be cancelled when another server answers first. <see cref="RetryingOpen"/> runs the race
+/// One attempt of a race (<see cref="RetryPolicy.AttemptDelay"/>, RFC 8305): an open on one server, or on one address of
+/// its host name (<see cref="HostAddresses"/>), under its own token, so the attempt can be cancelled when another answers
+/// first. <see cref="RetryingOpen"/> runs the race
 /// and judges each attempt that completes; the attempts still under way when it ends are <see cref="Abandon"/>ed.
 /// </summary>
 internal sealed class RacingAttempt
@@ -14,9 +16,13 @@ internal sealed class RacingAttempt
     private CancellationTokenRegistration _linkedToOverall;
     private CancellationTokenRegistration _linkedToLimit;
 
-    private RacingAttempt(HostState host, int attempt, TimeSpan started, AttemptLimit limit, CancellationTokenSource cancel, CancellationTokenSource? limitSource, CancellationToken overall)
+    private int _siblingWon;
+
+    private RacingAttempt(HostState host, IPAddress? address, NpgsqlDataSource dataSource, int attempt, TimeSpan started, AttemptLimit limit, CancellationTokenSource cancel, CancellationTokenSource? limitSource, CancellationToken overall)
     {
         Host = host;
+        Address = address;
+        DataSource = dataSource;
         Attempt = attempt;
         Started = started;
         Limit = limit.Value;
@@ -31,6 +37,25 @@ internal sealed class RacingAttempt
     }
 
     public HostState Host { get; }
+
+    /// <summary>The address of the host name it connects to; <see langword="null"/> when it goes by name (Npgsql resolves it).</summary>
+    public IPAddress? Address { get; }
+
+    /// <summary>The pooled data source it opens on: the server's, or its address's.</summary>
+    public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>How it is shown in logs: the server, or the server and address.</summary>
+    public string Display => HostAddresses.Describe(Host.Server, Address);
+
+    /// <summary>
+    /// Another address of the same server won the race: this attempt's end says nothing against the server, so a
+    /// late timeout does not mark it unreachable.
+    /// </summary>
+    public bool SiblingWon
+    {
+        get => Volatile.Read(ref _siblingWon) == 1;
+        set => Volatile.Write(ref _siblingWon, value ? 1 : 0);
+    }
 
     /// <summary>Which pass over the server list, from 1.</summary>
     public int Attempt { get; }
@@ -58,10 +83,10 @@ internal sealed class RacingAttempt
 
     public CancellationToken Token => _cancel.Token;
 
-    /// <summary>An attempt that starts now, cancelled after its limit or with <paramref name="overall"/>.</summary>
-    public static RacingAttempt Start(HostState host, int attempt, TimeSpan started, AttemptLimit limit, Func<RacingAttempt, Task<NpgsqlConnection>> run, TimeProvider time, CancellationToken overall)
+    /// <summary>An attempt that starts now on <paramref name="dataSource"/>, cancelled after its limit or with <paramref name="overall"/>.</summary>
+    public static RacingAttempt Start(HostState host, IPAddress? address, NpgsqlDataSource dataSource, int attempt, TimeSpan started, AttemptLimit limit, Func<RacingAttempt, Task<NpgsqlConnection>> run, TimeProvider time, CancellationToken overall)
     {
-        var racer = new RacingAttempt(host, attempt, started, limit, new CancellationTokenSource(), LimitSource(limit, time), overall);
+        var racer = new RacingAttempt(host, address, dataSource, attempt, started, limit, new CancellationTokenSource(), LimitSource(limit, time), overall);
         racer.Completion = run(racer);
         return racer;
     }
@@ -72,7 +97,7 @@ internal sealed class RacingAttempt
     /// </summary>
     public static RacingAttempt Adopt(HostState host, AttemptLimit limit, CancellationTokenSource cancel, Func<RacingAttempt, Task<NpgsqlConnection>> run, TimeProvider time, CancellationToken overall)
     {
-        var racer = new RacingAttempt(host, 1, TimeSpan.Zero, limit, cancel, LimitSource(limit, time), overall);
+        var racer = new RacingAttempt(host, host.PinnedAddress, host.DataSource, 1, TimeSpan.Zero, limit, cancel, LimitSource(limit, time), overall);
         racer.Completion = run(racer);
         return racer;
     }
@@ -127,7 +152,8 @@ internal sealed class RacingAttempt
     /// is the server's own failure (Npgsql's timeout while the server stayed silent; Npgsql reports it as a
     /// cancellation, since the token was cancelled), so the server is marked unreachable as it would have been without
     /// the race; one that ends sooner was stopped by the cancellation and says nothing about the server, and neither does
-    /// one whose limit was cut to the overall deadline (<see cref="LimitIsConnectTimeout"/>), as without a race.
+    /// one whose limit was cut to the overall deadline (<see cref="LimitIsConnectTimeout"/>), as without a race. Nor
+    /// does the timeout of one address of a host name, or of any attempt on a server one of whose addresses won.
     /// </summary>
     public void ObserveLate(Task<NpgsqlConnection> open, HostHealthMonitor health, TimeProvider time, long startedAt)
         => _ = open.ContinueWith(
@@ -142,7 +168,7 @@ internal sealed class RacingAttempt
                 }
 
                 _ = late.Exception;
-                if (racer.LimitIsConnectTimeout && racer.Limit != Timeout.InfiniteTimeSpan && time.GetElapsedTime(startedAt) >= racer.Limit * 0.9)
+                if (racer.LimitIsConnectTimeout && !racer.SiblingWon && racer.Address is null && racer.Limit != Timeout.InfiniteTimeSpan && time.GetElapsedTime(startedAt) >= racer.Limit * 0.9)
                 {
                     health.ReportUnreachable(racer.Host, ConnectionFailureKind.Timeout);
                 }

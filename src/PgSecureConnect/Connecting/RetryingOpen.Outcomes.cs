@@ -12,14 +12,14 @@ namespace PgSecureConnect.Connecting;
 internal sealed partial class RetryingOpen
 {
     /// <summary>An attempt's open failed (not by the caller's cancellation): judged for this attempt, whether it raced or not.</summary>
-    private AttemptOutcome OpenFailed(HostState host, int attempt, TimeSpan started, TimeSpan limit, Exception e, bool raced = false)
+    private AttemptOutcome OpenFailed(HostState host, int attempt, TimeSpan started, TimeSpan limit, Exception e, bool raced = false, System.Net.IPAddress? address = null)
     {
         if (e is OperationCanceledException && _limits.DeadlinePassed)
         {
             // Cut short by the overall deadline: not the server's fault, so it only counts when nothing else failed.
             if (_log.Count == 0)
             {
-                Record(host, attempt, started, new FailureClassification(ConnectionFailureKind.Timeout, ConnectionPhase.Connect, "the overall timeout ran out during this attempt"), e, raced);
+                Record(host, attempt, started, new FailureClassification(ConnectionFailureKind.Timeout, ConnectionPhase.Connect, "the overall timeout ran out during this attempt"), e, raced, address);
             }
 
             return AttemptOutcome.TryNext;
@@ -27,11 +27,11 @@ internal sealed partial class RetryingOpen
 
         return Fail(host, attempt, started, e is OperationCanceledException
             ? new TimeoutException($"no answer within the connect timeout of {limit.TotalSeconds:F1} s", e)
-            : e, raced);
+            : e, raced, address);
     }
 
     /// <summary>Checks the kind of server: the connection when it is wanted, else the record of why not.</summary>
-    private async ValueTask<AttemptOutcome> AcceptAsync(HostState host, int attempt, TimeSpan started, NpgsqlConnection connection, ServerRole? knownRole = null, bool raced = false)
+    private async ValueTask<AttemptOutcome> AcceptAsync(HostState host, int attempt, TimeSpan started, NpgsqlConnection connection, ServerRole? knownRole = null, bool raced = false, System.Net.IPAddress? address = null)
     {
         var owner = _owner;
         owner.Health.ReportReachable(host);
@@ -62,7 +62,7 @@ internal sealed partial class RetryingOpen
                 throw;
             }
 
-            return Fail(host, attempt, started, e, raced);
+            return Fail(host, attempt, started, e, raced, address);
         }
 
         var previous = host.Role;
@@ -91,12 +91,16 @@ internal sealed partial class RetryingOpen
         }
 
         Record(host, attempt, started, new FailureClassification(ConnectionFailureKind.WrongServerRole, ConnectionPhase.SessionCheck,
-            $"the server is a {SessionTargetCheck.Describe(role)}, not what target_session_attrs={Internal.LibpqNames.Name(target)} asks for"), null, raced);
+            $"the server is a {SessionTargetCheck.Describe(role)}, not what target_session_attrs={Internal.LibpqNames.Name(target)} asks for"), null, raced, address);
         return AttemptOutcome.TryNext;
     }
 
-    /// <summary>Records a failed attempt and decides: try the next server, or stop the open (with the reason).</summary>
-    private AttemptOutcome Fail(HostState host, int attempt, TimeSpan started, Exception exception, bool raced = false)
+    /// <summary>
+    /// Records a failed attempt and decides: try the next server, or stop the open (with the reason). An attempt on one
+    /// <paramref name="address"/> of a host name that finds it down does not mark the server unreachable (its other
+    /// addresses may answer), but opens stop going to that address.
+    /// </summary>
+    private AttemptOutcome Fail(HostState host, int attempt, TimeSpan started, Exception exception, bool raced = false, System.Net.IPAddress? address = null)
     {
         var classification = TransientFailureClassifier.Classify(exception);
         if (classification.Kind == ConnectionFailureKind.Certificate && TransientFailureClassifier.RejectedByValidationCallback(exception) && host.TakeCertificateRejection() is { } why)
@@ -104,10 +108,18 @@ internal sealed partial class RetryingOpen
             classification = classification with { Description = why };
         }
 
-        Record(host, attempt, started, classification, exception, raced);
+        Record(host, attempt, started, classification, exception, raced, address);
         if (classification.HostDown)
         {
-            _owner.Health.ReportUnreachable(host, classification.Kind);
+            if (host.PinnedAddress is { } pinned && (address is null || address.Equals(pinned)))
+            {
+                host.Addresses?.Unpin();
+            }
+
+            if (address is null)
+            {
+                _owner.Health.ReportUnreachable(host, classification.Kind);
+            }
         }
 
         var grace = _owner.Retry.CredentialRefreshGrace;
@@ -130,8 +142,8 @@ internal sealed partial class RetryingOpen
         return classification.IsTransient ? AttemptOutcome.TryNext : AttemptOutcome.Stop(AttemptLog.NotRetriedReason(classification.Kind));
     }
 
-    private void Record(HostState host, int attempt, TimeSpan started, FailureClassification classification, Exception? exception, bool raced = false)
-        => _log.Record(host, attempt, started, _limits.Elapsed - started, classification, exception, raced);
+    private void Record(HostState host, int attempt, TimeSpan started, FailureClassification classification, Exception? exception, bool raced = false, System.Net.IPAddress? address = null)
+        => _log.Record(host, attempt, started, _limits.Elapsed - started, classification, exception, raced, address);
 
     private AttemptOutcome Succeeded(HostState host, NpgsqlConnection connection)
     {

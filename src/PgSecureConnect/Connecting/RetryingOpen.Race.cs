@@ -11,21 +11,25 @@ namespace PgSecureConnect.Connecting;
 internal sealed partial class RetryingOpen
 {
     /// <summary>
-    /// One pass over <paramref name="candidates"/> as a race (RFC 8305): the next server starts when every attempt under
-    /// way has gone <see cref="RetryPolicy.AttemptDelay"/> without completing, or at once when one fails. The first
-    /// attempt to complete and pass the session check wins; the others are cancelled and their connections closed.
+    /// One pass over <paramref name="candidates"/> as a race (RFC 8305): the next server, or the next address of a server's
+    /// host name (<see cref="RaceAddresses"/>), starts when every attempt under way has gone
+    /// <see cref="RetryPolicy.AttemptDelay"/> without completing, or at once when one fails. The first attempt to complete
+    /// and pass the session check wins; the others are cancelled and their connections closed. An address that wins
+    /// carries its server's opens for a while (<see cref="HostAddresses.Pin"/>).
     /// </summary>
     private async ValueTask<AttemptOutcome> RaceAsync(int attempt, List<HostState> candidates, RacingAttempt? inFlight)
     {
         var delay = _owner.Retry.AttemptDelay;
         var running = new List<RacingAttempt>(candidates.Count + 1);
+        var addresses = new RaceAddresses(_owner.ResolveHost, _owner.LoadBalance ? _owner.Random : null, _limits.Overall.Token);
         if (inFlight is not null)
         {
             running.Add(inFlight);
+            addresses.Started(inFlight);
         }
 
         var next = 0;
-        var won = false;
+        HostState? winner = null;
         using var delays = CancellationTokenSource.CreateLinkedTokenSource(_limits.Overall.Token);
         Task? timer = null;
         try
@@ -52,7 +56,7 @@ internal sealed partial class RetryingOpen
                     continue;
                 }
 
-                if (timer is null && next < candidates.Count && !_limits.DeadlinePassed)
+                if (timer is null && MoreToStart() && !_limits.DeadlinePassed)
                 {
                     timer = Task.Delay(delay, _owner.Time, delays.Token);
                 }
@@ -76,7 +80,7 @@ internal sealed partial class RetryingOpen
                     if (_owner.Logger.IsEnabled(LogLevel.Information) && running.Count > before)
                     {
                         var started = running[^1];
-                        Log.AttemptRaced(_owner.Logger, waitingOn.Host.Server.Host, waitingOn.Host.Server.Port, (long)delay.TotalMilliseconds, attempt, started.Host.Server.Host, started.Host.Server.Port);
+                        Log.AttemptRaced(_owner.Logger, waitingOn.Display, waitingOn.Host.Server.Port, (long)delay.TotalMilliseconds, attempt, started.Display, started.Host.Server.Port);
                     }
 
                     continue;
@@ -87,11 +91,16 @@ internal sealed partial class RetryingOpen
                 var outcome = await JudgeAsync(racer).ConfigureAwait(false);
                 if (outcome.Connection is not null)
                 {
-                    won = true;
+                    winner = racer.Host;
+                    if (racer.Address is { } address && !address.Equals(racer.Host.PinnedAddress))
+                    {
+                        racer.Host.Addresses?.Pin(address, racer.DataSource);
+                    }
+
                     if ((racer.Raced || running.Count > 0) && _owner.Logger.IsEnabled(LogLevel.Information))
                     {
-                        Log.RaceWon(_owner.Logger, racer.Host.Server.Host, racer.Host.Server.Port, (long)_limits.Elapsed.TotalMilliseconds,
-                            running.Count == 0 ? "no other server" : string.Join(", ", running.Select(r => r.Host.Server)));
+                        Log.RaceWon(_owner.Logger, racer.Display, racer.Host.Server.Port, (long)_limits.Elapsed.TotalMilliseconds,
+                            running.Count == 0 ? "no other server" : string.Join(", ", running.Select(r => $"{r.Display}:{r.Host.Server.Port}")));
                     }
 
                     return outcome;
@@ -102,7 +111,12 @@ internal sealed partial class RetryingOpen
                     return outcome;
                 }
 
-                if (next < candidates.Count && !_limits.DeadlinePassed)
+                if (racer.Address is null)
+                {
+                    addresses.NameFailed(racer.Host);
+                }
+
+                if (MoreToStart() && !_limits.DeadlinePassed)
                 {
                     // A failed attempt hands over at once rather than after the delay (RFC 8305, section 5).
                     timer = null;
@@ -116,9 +130,15 @@ internal sealed partial class RetryingOpen
         finally
         {
             delays.Cancel();
+            addresses.Abandon();
             foreach (var loser in running)
             {
-                if (won)
+                if (winner == loser.Host)
+                {
+                    // Another address of its own server won.
+                    loser.SiblingWon = true;
+                }
+                else if (winner is not null)
                 {
                     // It merely lost: not unreachable, only tried after the others for a while (HostOrder).
                     loser.Host.MarkLostRace(_owner.Time.GetTimestamp());
@@ -128,9 +148,22 @@ internal sealed partial class RetryingOpen
             }
         }
 
-        // Starts the next candidate there is time for; an outcome only when refreshing credentials failed.
+        bool MoreToStart() => next < candidates.Count || addresses.MayHaveMore;
+
+        // Starts the next address or candidate there is time for; an outcome only when refreshing credentials failed.
         async ValueTask<AttemptOutcome?> StartNextAsync(bool raced)
         {
+            if (addresses.TakeNext() is var (sameHost, address))
+            {
+                // Another address of a server already under way: its credentials were refreshed when it started.
+                if (_limits.NextAttemptLimit() is { } addressLimit)
+                {
+                    Add(RacingAttempt.Start(sameHost, address, sameHost.Addresses!.For(address), attempt, _limits.Elapsed, addressLimit, r => RunAttemptAsync(r, pending: null), _owner.Time, _limits.Overall.Token), raced);
+                }
+
+                return null;
+            }
+
             while (next < candidates.Count)
             {
                 var host = candidates[next++];
@@ -149,21 +182,26 @@ internal sealed partial class RetryingOpen
                     return null;
                 }
 
-                var racer = RacingAttempt.Start(host, attempt, _limits.Elapsed, limit, r => RunAttemptAsync(r, pending: null), _owner.Time, _limits.Overall.Token);
-                if (raced)
-                {
-                    racer.Raced = true;
-                    foreach (var other in running)
-                    {
-                        other.Raced = true;
-                    }
-                }
-
-                running.Add(racer);
+                Add(RacingAttempt.Start(host, host.PinnedAddress, host.DataSource, attempt, _limits.Elapsed, limit, r => RunAttemptAsync(r, pending: null), _owner.Time, _limits.Overall.Token), raced);
                 return null;
             }
 
             return null;
+        }
+
+        void Add(RacingAttempt racer, bool raced)
+        {
+            if (raced)
+            {
+                racer.Raced = true;
+                foreach (var other in running)
+                {
+                    other.Raced = true;
+                }
+            }
+
+            running.Add(racer);
+            addresses.Started(racer);
         }
     }
 
@@ -171,7 +209,7 @@ internal sealed partial class RetryingOpen
     private async Task<NpgsqlConnection> RunAttemptAsync(RacingAttempt racer, ValueTask<NpgsqlConnection>? pending)
     {
         var token = racer.Token;
-        var open = pending ?? racer.Host.DataSource.OpenConnectionAsync(token);
+        var open = pending ?? racer.DataSource.OpenConnectionAsync(token);
         NpgsqlConnection connection;
         if (open.IsCompleted)
         {
@@ -227,10 +265,10 @@ internal sealed partial class RetryingOpen
         catch (Exception e)
         {
             racer.Complete();
-            return OpenFailed(racer.Host, racer.Attempt, racer.Started, racer.Limit, e, racer.Raced);
+            return OpenFailed(racer.Host, racer.Attempt, racer.Started, racer.Limit, e, racer.Raced, racer.Address);
         }
 
         racer.Complete();
-        return await AcceptAsync(racer.Host, racer.Attempt, racer.Started, connection, racer.QueriedRole, racer.Raced).ConfigureAwait(false);
+        return await AcceptAsync(racer.Host, racer.Attempt, racer.Started, connection, racer.QueriedRole, racer.Raced, racer.Address).ConfigureAwait(false);
     }
 }

@@ -237,6 +237,7 @@ internal sealed partial class RetryingOpen : IDisposable
         }
 
         using var timeout = _limits.StartAttemptTimeout(limit);
+        var address = host.PinnedAddress;
         NpgsqlConnection connection;
         try
         {
@@ -250,10 +251,10 @@ internal sealed partial class RetryingOpen : IDisposable
         }
         catch (Exception e)
         {
-            return OpenFailed(host, attempt, started, limit, e);
+            return OpenFailed(host, attempt, started, limit, e, address: address);
         }
 
-        return await AcceptAsync(host, attempt, started, connection).ConfigureAwait(false);
+        return await AcceptAsync(host, attempt, started, connection, address: address).ConfigureAwait(false);
     }
 
     /// <summary>What became of one attempt: a connection, nothing yet (try the next server), or the end of the open.</summary>

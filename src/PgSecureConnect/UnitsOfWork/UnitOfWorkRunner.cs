@@ -67,7 +67,7 @@ internal sealed class UnitOfWorkRunner
         {
             if (host.Server.Port == server.Port && string.Equals(host.Server.Host, server.Host, StringComparison.OrdinalIgnoreCase))
             {
-                host.DataSource.Clear();
+                host.ClearPools();
                 Log.PoolCleared(Logger, host.Server.Host, host.Server.Port, "a unit of work failed on it: " + reason);
             }
         }

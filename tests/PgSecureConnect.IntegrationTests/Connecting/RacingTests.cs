@@ -185,7 +185,7 @@ public sealed class RacingTests(TestBedFixture fixture, ITestOutputHelper output
         var (port, elapsed) = await FirstOpenAsync(factory);
 
         port.Should().Be(server.Port);
-        elapsed.Should().BeLessThan(TimeSpan.FromSeconds(1.5));
+        elapsed.Should().BeLessThan(TimeSpan.FromSeconds(2), "the open raced past the black hole instead of waiting out its connect_timeout=2 (a cold TLS + SCRAM open took 1.69 s at load average 27)");
         var hosts = ConnectionFactoryCore.Of(factory)!.Hosts;
         hosts[0].IsOffline.Should().BeFalse("so far it merely lost a race");
         await WaitUntilAsync(() => Task.FromResult(hosts[0].IsOffline), "its own attempt times out after connect_timeout=2");
