@@ -69,6 +69,7 @@ internal static class ColdDeadFirstScenario
         var raced = medians["black hole first/factory (racing, 250 ms)"];
         var raw = medians["black hole first/raw Npgsql multi-host"];
         report.Notes.Add($"cold first open, black-holed first server, no connect_timeout: factory {Report.Ms(raced)} ms (direct {Report.Ms(direct)} ms, +{Report.Ms(raced - direct)} ms; target ≤ +400 ms {(raced - direct <= 400 ? "met" : "NOT met")}), raw Npgsql multi-host {Report.Ms(raw)} ms");
+        await FirstAddressOfNameAsync(bed, server, trials, racing, report);
 
         NpgsqlDataSource RawSingle((string, int)[] hosts)
         {
@@ -81,5 +82,58 @@ internal static class ColdDeadFirstScenario
             using var settings = ConnectionFactory.FromUrl(BenchServer.Url(bed, server, hosts, "application_name=cold-raw-multi"), racing);
             return BenchServer.RawMultiHost(settings);
         }
+    }
+
+    /// <summary>
+    /// The same for one server given by a host name whose first address is black-holed: <c>localhost</c> resolving to
+    /// <c>::1</c> (a black hole on the server's port) then <c>127.0.0.1</c> (the server). Raw Npgsql connects TCP to
+    /// <c>::1</c>, then waits for the answer to its SSLRequest until its Timeout, and does not go on to the next address.
+    /// </summary>
+    private static async Task FirstAddressOfNameAsync(PostgresTestBed bed, PostgresServer server, int trials, ConnectionFactoryOptions racing, Report report)
+    {
+        var resolved = System.Net.Dns.GetHostAddresses("localhost");
+        if (resolved.Length < 2 || !resolved[0].Equals(System.Net.IPAddress.IPv6Loopback) || !resolved.Contains(System.Net.IPAddress.Loopback))
+        {
+            report.Notes.Add($"cold first open, black-holed first address of a host name: not measured, localhost resolves to [{string.Join(", ", resolved.Select(a => a.ToString()))}] here, not ::1 then 127.0.0.1 (add '::1 localhost' to /etc/hosts)");
+            return;
+        }
+
+        var byName = new[] { ("localhost", server.Port) };
+        var cases = new (string Side, Func<Side> Create)[]
+        {
+            ("factory (racing the addresses, 250 ms)", () => Side.Factory(ConnectionFactory.FromUrl(BenchServer.Url(bed, server, byName, "application_name=cold-address-race"), racing))),
+            ("raw Npgsql by name", () =>
+            {
+                using var settings = ConnectionFactory.FromUrl(BenchServer.Url(bed, server, byName, "application_name=cold-address-raw"), racing);
+                return Side.Raw(BenchServer.RawSingleHost(settings));
+            }),
+        };
+
+        using (var warmUpHole = bed.StartBlackHole(System.Net.IPAddress.IPv6Loopback, server.Port))
+        {
+            await using var side = cases[0].Create();
+            await Workload.TimeOpenAsync(side);
+        }
+
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var (sideName, create) in cases)
+        {
+            var times = new List<double>();
+            var outcomes = new List<string>();
+            for (var i = 0; i < trials; i++)
+            {
+                using var hole = bed.StartBlackHole(System.Net.IPAddress.IPv6Loopback, server.Port);
+                await using var side = create();
+                var (elapsed, error) = await Workload.TimeOpenAsync(side);
+                times.Add(elapsed.TotalMilliseconds);
+                outcomes.Add(error is null ? "connected" : "failed: " + Workload.FirstLine(error.Message));
+            }
+
+            var sorted = times.Order().ToList();
+            rows.Add(["localhost: ::1 black-holed, 127.0.0.1 serving", sideName, Report.Ms(sorted[sorted.Count / 2]), Report.Ms(sorted[^1]),
+                string.Join("; ", outcomes.Distinct())]);
+        }
+
+        report.Table(["case", "side", "median ms", "max ms", "outcome"], rows);
     }
 }

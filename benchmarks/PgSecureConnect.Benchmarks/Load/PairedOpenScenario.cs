@@ -39,6 +39,7 @@ internal static class PairedOpenScenario
         await using var racing = ConnectionFactory.FromUrl(BenchServer.Url(bed, server, twoServers, "application_name=paired"), factoryOptions);
         await using var notRacing = ConnectionFactory.FromUrl(BenchServer.Url(bed, server, twoServers, "application_name=paired"),
             new ConnectionFactoryOptions { SslPolicy = SslPolicy.VerifyFull, Retry = new RetryPolicy { AttemptDelay = Timeout.InfiniteTimeSpan } });
+        await using var byName = ConnectionFactory.FromUrl(BenchServer.Url(bed, server, [("localhost", server.Port)], "application_name=paired"), factoryOptions);
         var clock = TimeProvider.System;
 
         var rawVariant = new Variant("raw NpgsqlDataSource", () => raw.OpenConnectionAsync(), IsRaw: true);
@@ -55,6 +56,7 @@ internal static class PairedOpenScenario
                 new("diagnostic: ConnectionFactoryCore.OpenConnectionAsync (internal)", () => core.OpenConnectionAsync(default)),
                 new("factory, 2 servers, racing on (thread-cached token)", () => racing.OpenConnectionAsync()),
                 new("factory, 2 servers, racing off", () => notRacing.OpenConnectionAsync()),
+                new("factory, 1 server by name (localhost: racing its addresses)", () => byName.OpenConnectionAsync()),
                 new("diagnostic: raw + one TimeProvider.System.GetTimestamp()", () =>
                 {
                     Volatile.Write(ref s_sink, clock.GetTimestamp());

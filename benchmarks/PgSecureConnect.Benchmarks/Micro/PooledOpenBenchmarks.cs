@@ -21,6 +21,7 @@ public class PooledOpenBenchmarks
     private RefusedEndpoint _second = null!;
     private IConnectionFactory _factoryTwoServers = null!;
     private IConnectionFactory _factoryTwoServersNoRacing = null!;
+    private IConnectionFactory _factoryByName = null!;
 
     [GlobalSetup]
     public void Setup() => SetupAsync().GetAwaiter().GetResult();
@@ -41,8 +42,11 @@ public class PooledOpenBenchmarks
         _factoryTwoServersNoRacing = ConnectionFactory.FromUrl(BenchServer.Url(_bed, _server, twoServers, "application_name=bench"),
             new ConnectionFactoryOptions { SslPolicy = SslPolicy.VerifyFull, Retry = new RetryPolicy { AttemptDelay = Timeout.InfiniteTimeSpan } });
 
+        // One server by host name: a single-server factory that races the name's addresses (issue 14) on a new connection.
+        _factoryByName = ConnectionFactory.FromUrl(BenchServer.Url(_bed, _server, [("localhost", _server.Port)], "application_name=bench"), options);
+
         // One warm physical connection in each pool; the benchmarks measure pooled opens only.
-        foreach (var open in new Func<ValueTask<NpgsqlConnection>>[] { () => _factory.OpenConnectionAsync(), () => _factoryReadWrite.OpenConnectionAsync(), () => _raw.OpenConnectionAsync(), () => _factoryTwoServers.OpenConnectionAsync(), () => _factoryTwoServersNoRacing.OpenConnectionAsync() })
+        foreach (var open in new Func<ValueTask<NpgsqlConnection>>[] { () => _factory.OpenConnectionAsync(), () => _factoryReadWrite.OpenConnectionAsync(), () => _raw.OpenConnectionAsync(), () => _factoryTwoServers.OpenConnectionAsync(), () => _factoryTwoServersNoRacing.OpenConnectionAsync(), () => _factoryByName.OpenConnectionAsync() })
         {
             await using var connection = await open();
             await using var command = new NpgsqlCommand("SELECT 1", connection);
@@ -57,6 +61,7 @@ public class PooledOpenBenchmarks
         _factoryReadWrite.Dispose();
         _factoryTwoServers.Dispose();
         _factoryTwoServersNoRacing.Dispose();
+        _factoryByName.Dispose();
         _second.Dispose();
         _raw.Dispose();
         _server.Dispose();
@@ -82,6 +87,13 @@ public class PooledOpenBenchmarks
     public async ValueTask Factory_TwoServers_OpenClose()
     {
         await using var connection = await _factoryTwoServers.OpenConnectionAsync();
+    }
+
+    [Benchmark(Description = "Factory, 1 server by name (racing its addresses: thread-cached token)")]
+    [BenchmarkCategory("1a open+close")]
+    public async ValueTask Factory_ByName_OpenClose()
+    {
+        await using var connection = await _factoryByName.OpenConnectionAsync();
     }
 
     [Benchmark(Description = "Factory, 2 servers (racing off)")]
