@@ -22,7 +22,7 @@ internal sealed class HostAddresses(HostState host, Func<IPAddress, NpgsqlDataSo
     internal const int MaxDataSources = 16;
 
     private readonly Dictionary<IPAddress, NpgsqlDataSource> _dataSources = [];
-    private readonly List<NpgsqlDataSource> _retired = [];
+    private readonly List<(IPAddress Address, NpgsqlDataSource DataSource)> _retired = [];
     private Func<IPAddress, NpgsqlDataSource> _build = build;
     private ITimer? _unpin;
 
@@ -83,6 +83,15 @@ internal sealed class HostAddresses(HostState host, Func<IPAddress, NpgsqlDataSo
     public static string Describe(ServerEndpoint server, IPAddress? address)
         => address is null ? server.Host
             : address.AddressFamily == AddressFamily.InterNetworkV6 ? $"{server.Host} at [{address}]" : $"{server.Host} at {address}";
+
+    /// <summary>Whether a data source of <paramref name="address"/> was built (a connection to it came through this server).</summary>
+    public bool Contains(IPAddress address)
+    {
+        lock (_dataSources)
+        {
+            return _dataSources.ContainsKey(address) || _retired.Exists(r => r.Address.Equals(address));
+        }
+    }
 
     /// <summary>The data source of one address, built on first use.</summary>
     public NpgsqlDataSource For(IPAddress address)
@@ -157,7 +166,7 @@ internal sealed class HostAddresses(HostState host, Func<IPAddress, NpgsqlDataSo
             _unpin?.Dispose();
             _unpin = null;
             var all = new List<NpgsqlDataSource>(_dataSources.Values);
-            all.AddRange(_retired);
+            all.AddRange(_retired.Select(r => r.DataSource));
             _dataSources.Clear();
             _retired.Clear();
             if (newBuild is not null)
@@ -175,7 +184,7 @@ internal sealed class HostAddresses(HostState host, Func<IPAddress, NpgsqlDataSo
     /// </summary>
     private void RetireUnpinned()
     {
-        foreach (var old in _retired)
+        foreach (var (_, old) in _retired)
         {
             old.Dispose();
         }
@@ -186,7 +195,7 @@ internal sealed class HostAddresses(HostState host, Func<IPAddress, NpgsqlDataSo
             if (!address.Equals(host.PinnedAddress))
             {
                 dataSource.Clear();
-                _retired.Add(dataSource);
+                _retired.Add((address, dataSource));
                 _dataSources.Remove(address);
             }
         }

@@ -301,8 +301,8 @@ internal sealed partial class UnitOfWorkRun<TResult>
     }
 
     /// <summary>The server an open connection went to (read while it is open: a broken connection no longer says).</summary>
-    public static ServerEndpoint? ServerOf(NpgsqlConnection? connection)
-        => connection?.Host is { } host ? new ServerEndpoint(host, connection.Port) : null;
+    private ServerEndpoint? ServerOf(NpgsqlConnection? connection)
+        => connection?.Host is { } host ? _runner.ServerOf(host, connection.Port) : null;
 
     /// <summary>A failed try, as judged.</summary>
     internal sealed record FailedTry(int Number, UnitOfWorkStep Step, ServerEndpoint? Server, Exception Exception, UnitOfWorkFailure Verdict, TimeSpan Duration, DateTimeOffset? CommitSentAt, TResult? Result);

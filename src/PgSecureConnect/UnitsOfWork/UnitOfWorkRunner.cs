@@ -53,6 +53,36 @@ internal sealed class UnitOfWorkRunner
     public NpgsqlConnection Open() => _core is not null ? _core.OpenConnection() : _factory!.OpenConnection();
 
     /// <summary>
+    /// The factory's server a connection went to, as the settings name it: a connection a race routed to one address of
+    /// a host name (<see cref="HostAddresses"/>) reports the address, and is named by the server's host name here, so that
+    /// reports name what the caller configured and <see cref="ClearPool"/> finds the server.
+    /// </summary>
+    public ServerEndpoint ServerOf(string host, int port)
+    {
+        var reported = new ServerEndpoint(host, port);
+        if (_core is null || !System.Net.IPAddress.TryParse(host, out var address))
+        {
+            return reported;
+        }
+
+        HostState? byAddress = null;
+        foreach (var state in _core.Hosts)
+        {
+            if (state.Server == reported)
+            {
+                return reported;
+            }
+
+            if (byAddress is null && state.Server.Port == port && state.Addresses?.Contains(address) == true)
+            {
+                byAddress = state;
+            }
+        }
+
+        return byAddress?.Server ?? reported;
+    }
+
+    /// <summary>
     /// Clears the pool of the server a failed connection went to: its other idle connections point at a server that is
     /// gone or has changed role, and handing them out would fail the next unit the same way.
     /// </summary>
@@ -94,7 +124,7 @@ internal sealed class UnitOfWorkRunner
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && UnitOfWorkRun<TResult>.MayRetry(e))
         {
             var run = new UnitOfWorkRun<TResult>(this, new StateWork<TState, TResult>(state, work), async: true, started, cancellationToken);
-            var failure = await run.FirstTryFailedAsync(connection, host is null ? null : new ServerEndpoint(host, port), e).ConfigureAwait(false);
+            var failure = await run.FirstTryFailedAsync(connection, host is null ? null : ServerOf(host, port), e).ConfigureAwait(false);
             return await run.ContinueAsync(failure).ConfigureAwait(false);
         }
         catch

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Npgsql;
 using Xunit.Abstractions;
 using PgSecureConnect.Connecting;
 using PgSecureConnect.IntegrationTests.Infrastructure;
@@ -176,6 +177,29 @@ public sealed class AddressRacingTests(TestBedFixture fixture, ITestOutputHelper
         attempt.Error.Should().Contain($"not for '{V4Pair}'");
         attempt.ToString().Should().StartWith($"{V4Pair}:{server.Port} at 127.0.0.3 (attempt 1, raced, ");
         ConnectionFactoryCore.Of(factory)!.Hosts[0].PinnedAddress.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Units_of_work_on_a_raced_address_name_the_server_as_configured()
+    {
+        RequireResolution(V4Pair, "127.0.0.1", "127.0.0.3");
+        var server = await V4PairServerAsync();
+        using var hole = fixture.TestBed.StartBlackHole(IPAddress.Loopback, server.Port);
+        await using var factory = ConnectionFactory.FromUrl(Url(server, V4Pair, "verify-ca", "address-racing-unit"),
+            new ConnectionFactoryOptions { Retry = new RetryPolicy { MaxAttempts = 2 } });
+        await (await factory.OpenConnectionAsync()).DisposeAsync();
+        ConnectionFactoryCore.Of(factory)!.Hosts[0].PinnedAddress.Should().Be(V4PairServer);
+
+        var failure = await Connect.FailureOf(() => factory.ExecuteInTransactionAsync(async (connection, transaction, cancellationToken) =>
+        {
+            connection.Host.Should().Be("127.0.0.3", "the unit runs on the address that won");
+            await using var raise = new NpgsqlCommand("DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '40001'; END $$", connection, transaction);
+            await raise.ExecuteNonQueryAsync(cancellationToken);
+        }).AsTask());
+
+        var exception = failure.Exception.Should().BeOfType<UnitOfWorkFailedException>().Subject;
+        exception.Tries.Should().HaveCount(2).And.OnlyContain(t => t.Server == new ServerEndpoint(V4Pair, server.Port), "the report names the server as configured, not the address");
+        exception.Message.Should().Contain($"{V4Pair}:{server.Port} (try 1, work");
     }
 
     [Fact]
