@@ -110,6 +110,11 @@ internal sealed class ScriptedServer : IAsyncDisposable
                 return;
             }
 
+            if (script.Hold is { } hold)
+            {
+                await hold.WaitAsync(_stop.Token);
+            }
+
             if (script.Password is { } expected)
             {
                 await stream.WriteAsync(Message('R', Int32(3)), _stop.Token); // AuthenticationCleartextPassword
@@ -331,7 +336,8 @@ internal sealed class ScriptedServer : IAsyncDisposable
 /// <param name="SqlState">Refuse the login with this error instead.</param>
 /// <param name="Message">The error's message.</param>
 /// <param name="Password">Ask for a password, and refuse any other (28P01).</param>
-internal sealed record ServerScript(ServerRole? ReportedRole = ServerRole.Primary, ServerRole? QueriedRole = null, string? SqlState = null, string? Message = null, string? Password = null)
+/// <param name="Hold">Answer nothing until this completes (a server slow to answer).</param>
+internal sealed record ServerScript(ServerRole? ReportedRole = ServerRole.Primary, ServerRole? QueriedRole = null, string? SqlState = null, string? Message = null, string? Password = null, Task? Hold = null)
 {
     public static ServerScript Primary { get; } = new();
 
