@@ -220,6 +220,60 @@ public sealed class ConnectionFactoryCoreTests : IAsyncDisposable
         server.Connections.Should().Be(connections);
     }
 
+    [Fact]
+    public async Task Credentials_that_name_another_user_renew_only_the_data_source_of_the_server_they_were_fetched_for()
+    {
+        var first = Server(new ServerScript(Password: "token"));
+        using var refusing = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        refusing.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var second = ((System.Net.IPEndPoint)refusing.LocalEndPoint!).Port;
+        var factory = Factory($"postgresql://app@127.0.0.1:{first.Port},127.0.0.1:{second}/orders?sslmode=disable", new ConnectionFactoryOptions
+        {
+            // Per server, as token services for RDS do: only the first server's credentials name another user.
+            CredentialProvider = (server, _) => ValueTask.FromResult(new DatabaseCredentials { UserName = server.Port == first.Port ? "app_v2" : "app", Password = "token" }),
+            Retry = new RetryPolicy { BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero },
+            ConfigureDataSource = ScriptedServer.WithoutTypeLoading,
+        });
+        var hosts = ConnectionFactoryCore.Of(factory)!.Hosts;
+        var secondDataSource = hosts[1].DataSource;
+
+        await using var connection = await factory.OpenConnectionAsync();
+
+        connection.Port.Should().Be(first.Port);
+        hosts[1].DataSource.Should().BeSameAs(secondDataSource, "its own credentials still name the settings' user");
+    }
+
+    [Fact]
+    public void A_factory_that_cannot_be_built_releases_its_credential_timer()
+    {
+        var time = new TimerTrackingTimeProvider();
+        var options = new ConnectionFactoryOptions
+        {
+            TimeProvider = time,
+            CredentialProvider = (_, _) => ValueTask.FromResult(new DatabaseCredentials { Password = "token" }),
+        };
+
+        Assert.Throws<ConnectionConfigurationException>(() => Factory("postgresql://app@localhost/orders?sslmode=verify-ca&sslrootcert=/nonexistent/ca.pem", options));
+
+        time.PendingTimers.Should().Be(0);
+    }
+
+    [Fact]
+    public void A_factory_whose_data_source_cannot_be_built_releases_its_credential_timer()
+    {
+        var time = new TimerTrackingTimeProvider();
+        var options = new ConnectionFactoryOptions
+        {
+            TimeProvider = time,
+            CredentialProvider = (_, _) => ValueTask.FromResult(new DatabaseCredentials { Password = "token" }),
+            ConfigureDataSource = b => b.ConnectionStringBuilder.Port = 1,
+        };
+
+        Assert.Throws<ConnectionConfigurationException>(() => Factory("postgresql://app@localhost/orders", options));
+
+        time.PendingTimers.Should().Be(0);
+    }
+
     private sealed class OtherFactory : IConnectionFactory
     {
         public ConnectionSettings Settings => throw new NotSupportedException();
