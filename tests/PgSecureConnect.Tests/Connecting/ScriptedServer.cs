@@ -26,6 +26,7 @@ internal sealed class ScriptedServer : IAsyncDisposable
     private readonly ConcurrentBag<Socket> _accepted = [];
     private readonly Task _accepting;
     private int _connections;
+    private int _ended;
     private int _roleQueries;
     private volatile ServerScript _script;
 
@@ -60,6 +61,9 @@ internal sealed class ScriptedServer : IAsyncDisposable
 
     /// <summary>The connections accepted so far.</summary>
     public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>The connections that have ended (the client closed them, or the script did).</summary>
+    public int Ended => Volatile.Read(ref _ended);
 
     /// <summary>How many times the role was asked with a query.</summary>
     public int RoleQueries => Volatile.Read(ref _roleQueries);
@@ -140,6 +144,10 @@ internal sealed class ScriptedServer : IAsyncDisposable
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or EndOfStreamException)
         {
             // The client went away, or the test ended.
+        }
+        finally
+        {
+            Interlocked.Increment(ref _ended);
         }
     }
 
