@@ -195,7 +195,12 @@ internal sealed class ScriptedServer : IAsyncDisposable
                     reply.Write(isRoleQuery ? RowDescription(binaryResults) : Message('n'));
                     break;
                 case 'E': // Execute
-                    if (isRoleQuery)
+                    if (isRoleQuery && script.QuerySqlState is { } failure)
+                    {
+                        Interlocked.Increment(ref _roleQueries);
+                        reply.Write(Error(failure, "terminating connection due to administrator command"));
+                    }
+                    else if (isRoleQuery)
                     {
                         Interlocked.Increment(ref _roleQueries);
                         var role = script.QueriedRole ?? script.ReportedRole ?? ServerRole.Primary;
@@ -345,7 +350,8 @@ internal sealed class ScriptedServer : IAsyncDisposable
 /// <param name="Message">The error's message.</param>
 /// <param name="Password">Ask for a password, and refuse any other (28P01).</param>
 /// <param name="Hold">Answer nothing until this completes (a server slow to answer).</param>
-internal sealed record ServerScript(ServerRole? ReportedRole = ServerRole.Primary, ServerRole? QueriedRole = null, string? SqlState = null, string? Message = null, string? Password = null, Task? Hold = null)
+/// <param name="QuerySqlState">Answer the role query with this error instead.</param>
+internal sealed record ServerScript(ServerRole? ReportedRole = ServerRole.Primary, ServerRole? QueriedRole = null, string? SqlState = null, string? Message = null, string? Password = null, Task? Hold = null, string? QuerySqlState = null)
 {
     public static ServerScript Primary { get; } = new();
 
