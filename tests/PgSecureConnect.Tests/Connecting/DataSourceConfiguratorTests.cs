@@ -431,6 +431,34 @@ public sealed class DataSourceConfiguratorTests : IDisposable
         exception.Message.Should().Contain("Npgsql refused the data source as ConfigureDataSource left it: ");
     }
 
+    [Fact]
+    public async Task The_password_reaches_the_server_through_the_password_provider()
+    {
+        await using var server = new ScriptedServer(new ServerScript(Password: "s3cret"));
+        var factory = Factory($"postgresql://app:s3cret@127.0.0.1:{server.Port}/orders?sslmode=disable", new ConnectionFactoryOptions { ConfigureDataSource = ScriptedServer.WithoutTypeLoading });
+
+        await using (await factory.OpenConnectionAsync())
+        {
+        }
+
+        server.Passwords.Should().Equal("s3cret");
+        _builders.Single().ConnectionStringBuilder.Password.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Npgsql_logs_to_the_factorys_logger_factory()
+    {
+        var logger = new RecordingLogger();
+        await using var server = new ScriptedServer(ServerScript.Primary);
+        var factory = Factory($"postgresql://app:pw@127.0.0.1:{server.Port}/orders?sslmode=disable", new ConnectionFactoryOptions { LoggerFactory = logger, ConfigureDataSource = ScriptedServer.WithoutTypeLoading });
+
+        await using (await factory.OpenConnectionAsync())
+        {
+        }
+
+        logger.Entries.Should().Contain(e => e.Message.StartsWith($"Opened physical connection to 127.0.0.1:{server.Port}/orders", StringComparison.Ordinal));
+    }
+
     private (string Certificate, string Key) WriteClientCertificate(string? encryptedWith)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
