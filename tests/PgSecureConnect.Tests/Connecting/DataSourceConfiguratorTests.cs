@@ -14,18 +14,24 @@ namespace PgSecureConnect.Tests.Connecting;
 /// hook receives (it shows what the factory configured) and the TLS callback the factory installed on it last. No network.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class DataSourceConfiguratorTests : IDisposable
+public sealed class DataSourceConfiguratorTests : IAsyncDisposable
 {
     private static readonly DateTimeOffset Now = new(2031, 3, 15, 10, 0, 0, TimeSpan.Zero);
     private readonly string _directory = Directory.CreateTempSubdirectory("pgsecure-datasource-").FullName;
     private readonly List<IDisposable> _disposables = [];
     private readonly List<NpgsqlDataSourceBuilder> _builders = [];
+    private readonly List<ScriptedServer> _servers = [];
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
         foreach (var disposable in Enumerable.Reverse(_disposables))
         {
             disposable.Dispose();
+        }
+
+        foreach (var server in _servers)
+        {
+            await server.DisposeAsync();
         }
 
         Directory.Delete(_directory, recursive: true);
@@ -458,6 +464,95 @@ public sealed class DataSourceConfiguratorTests : IDisposable
 
         logger.Entries.Should().Contain(e => e.Message.StartsWith($"Opened physical connection to 127.0.0.1:{server.Port}/orders", StringComparison.Ordinal));
     }
+
+    /// <summary>A loopback server that answers TLS with a certificate for localhost issued by <paramref name="issuer"/>.</summary>
+    private ScriptedServer TlsServer(X509Certificate2 issuer, SslProtocols protocols = SslProtocols.Tls12 | SslProtocols.Tls13, bool askForClientCertificate = false)
+    {
+        var certificate = Keep(TestCertificates.CreateLeaf(issuer, "CN=localhost", ["localhost"], [TestCertificates.ServerAuth], Now.AddDays(-1), Now.AddDays(30)));
+        var server = new ScriptedServer(ServerScript.Primary with { Tls = new ServerTls(certificate, protocols, askForClientCertificate) });
+        _servers.Add(server);
+        return server;
+    }
+
+    [Fact]
+    public async Task A_server_certificate_from_another_CA_ends_the_open_with_the_reason_in_the_attempt_report()
+    {
+        var ca = Keep(TestCertificates.CreateCa("CN=Test CA"));
+        var server = TlsServer(Keep(TestCertificates.CreateCa("CN=Other CA")));
+        var factory = Factory($"postgresql://app:pw@localhost:{server.Port}/orders?sslmode=verify-full&sslrootcert={Uri.EscapeDataString(WriteCa(ca))}",
+            new ConnectionFactoryOptions { ConfigureDataSource = ScriptedServer.WithoutTypeLoading });
+
+        var failure = await Assert.ThrowsAsync<ConnectionFailedException>(async () => await factory.OpenConnectionAsync());
+
+        failure.Kind.Should().Be(ConnectionFailureKind.Certificate);
+        failure.Attempts[^1].Error.Should().Be("certificate verification failed: it is not signed by the CA in sslrootcert (issuer: CN=Other CA)");
+        failure.Message.Should().Contain("a certificate verification failure is not retried");
+    }
+
+    [Fact]
+    public async Task Hook_that_accepts_any_certificate_cannot_get_past_verification_in_a_real_handshake()
+    {
+        var ca = Keep(TestCertificates.CreateCa("CN=Test CA"));
+        var server = TlsServer(Keep(TestCertificates.CreateCa("CN=Attacker CA")));
+        var factory = Factory($"postgresql://app:pw@localhost:{server.Port}/orders?sslmode=verify-full&sslrootcert={Uri.EscapeDataString(WriteCa(ca))}", new ConnectionFactoryOptions
+        {
+            ConfigureDataSource = b =>
+            {
+                ScriptedServer.WithoutTypeLoading(b);
+                b.UseSslClientAuthenticationOptionsCallback(o => o.RemoteCertificateValidationCallback = (_, _, _, _) => AcceptAnything());
+            },
+        });
+
+        var failure = await Assert.ThrowsAsync<ConnectionFailedException>(async () => await factory.OpenConnectionAsync());
+
+        failure.Kind.Should().Be(ConnectionFailureKind.Certificate);
+    }
+
+    [Fact]
+    public async Task A_certificate_issued_for_the_host_by_the_CA_in_sslrootcert_is_accepted_and_remembered()
+    {
+        var ca = Keep(TestCertificates.CreateCa("CN=Test CA"));
+        var server = TlsServer(ca);
+        var factory = Factory($"postgresql://app:pw@localhost:{server.Port}/orders?sslmode=verify-full&sslrootcert={Uri.EscapeDataString(WriteCa(ca))}",
+            new ConnectionFactoryOptions { ConfigureDataSource = ScriptedServer.WithoutTypeLoading });
+
+        await using (await factory.OpenConnectionAsync())
+        {
+        }
+
+        ConnectionFactoryCore.Of(factory)!.Hosts.Single().Certificate.Should().Be(
+            new PgSecureConnect.Security.ServerCertificateInfo(new DateTimeOffset(2031, 4, 14, 10, 0, 0, TimeSpan.Zero), ChainVerified: true, HostNameVerified: true, "CN=localhost"));
+    }
+
+    [Fact]
+    public async Task The_configured_client_certificate_is_presented_to_a_server_that_asks_for_one()
+    {
+        var server = TlsServer(Keep(TestCertificates.CreateCa("CN=Server CA")), askForClientCertificate: true);
+        var (certificate, key) = WriteClientCertificate(encryptedWith: "key-password");
+        var factory = Factory($"postgresql://app:pw@localhost:{server.Port}/orders?sslmode=require&sslcert={Uri.EscapeDataString(certificate)}&sslkey={Uri.EscapeDataString(key)}&sslpassword=key-password",
+            new ConnectionFactoryOptions { ConfigureDataSource = ScriptedServer.WithoutTypeLoading });
+
+        await using (await factory.OpenConnectionAsync())
+        {
+        }
+
+        server.ClientCertificates.Should().Equal("CN=app");
+    }
+
+    [Fact]
+    public async Task A_server_that_only_speaks_an_older_TLS_version_than_allowed_is_refused()
+    {
+        var server = TlsServer(Keep(TestCertificates.CreateCa("CN=Server CA")), protocols: SslProtocols.Tls12);
+        var factory = Factory($"postgresql://app:pw@localhost:{server.Port}/orders?sslmode=require&ssl_min_protocol_version=TLSv1.3",
+            new ConnectionFactoryOptions { ConfigureDataSource = ScriptedServer.WithoutTypeLoading });
+
+        var failure = await Assert.ThrowsAsync<ConnectionFailedException>(async () => await factory.OpenConnectionAsync());
+
+        failure.Kind.Should().Be(ConnectionFailureKind.TlsUnavailable);
+        failure.Attempts[^1].Error.Should().StartWith("TLS handshake failed: ");
+    }
+
+    private static bool AcceptAnything() => true;
 
     private (string Certificate, string Key) WriteClientCertificate(string? encryptedWith)
     {

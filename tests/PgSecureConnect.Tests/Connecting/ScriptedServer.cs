@@ -1,6 +1,9 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Net.Sockets;
 using System.Text;
 using Npgsql;
@@ -68,6 +71,9 @@ internal sealed class ScriptedServer : IAsyncDisposable
     /// <summary>How many times the role was asked with a query.</summary>
     public int RoleQueries => Volatile.Read(ref _roleQueries);
 
+    /// <summary>The subjects of the client certificates clients presented, in order.</summary>
+    public ConcurrentQueue<string> ClientCertificates { get; } = new();
+
     /// <summary>The passwords clients sent, in order.</summary>
     public ConcurrentQueue<string> Passwords { get; } = new();
 
@@ -108,11 +114,9 @@ internal sealed class ScriptedServer : IAsyncDisposable
     {
         try
         {
-            await using var stream = new NetworkStream(socket, ownsSocket: true);
-            if (!await ReadStartupAsync(stream))
-            {
-                return;
-            }
+            await using var network = new NetworkStream(socket, ownsSocket: true);
+            var stream = await ReadStartupAsync(network, script);
+            await using var _ = stream;
 
             if (script.Hold is { } hold)
             {
@@ -141,7 +145,7 @@ internal sealed class ScriptedServer : IAsyncDisposable
             await stream.WriteAsync(StartupAnswer(script), _stop.Token);
             await AnswerQueriesAsync(stream, script);
         }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or EndOfStreamException)
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or EndOfStreamException or AuthenticationException)
         {
             // The client went away, or the test ended.
         }
@@ -151,15 +155,43 @@ internal sealed class ScriptedServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads the startup packet, answering "no" to requests for TLS or GSS encryption; false when the client gave up.</summary>
-    private async Task<bool> ReadStartupAsync(NetworkStream stream)
+    /// <summary>
+    /// Reads the startup packet, answering a request for TLS with a handshake when the script has a certificate and
+    /// "no" otherwise (and "no" to GSS encryption); the stream the connection continues on.
+    /// </summary>
+    private async Task<Stream> ReadStartupAsync(NetworkStream network, ServerScript script)
     {
+        Stream stream = network;
         while (true)
         {
             var header = new byte[8];
             await stream.ReadExactlyAsync(header, _stop.Token);
             var length = BinaryPrimitives.ReadInt32BigEndian(header);
             var code = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4));
+            if (code == SslRequestCode && script.Tls is { } tls)
+            {
+                await stream.WriteAsync("S"u8.ToArray(), _stop.Token);
+#pragma warning disable CA5359 // The scripted server records whatever client certificate it gets; the client's checks are what is tested.
+                var secure = new SslStream(stream, leaveInnerStreamOpen: false, (_, certificate, _, _) =>
+                {
+                    if (certificate is not null)
+                    {
+                        ClientCertificates.Enqueue(certificate.Subject);
+                    }
+
+                    return true;
+                });
+#pragma warning restore CA5359
+                await secure.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = tls.Certificate,
+                    ClientCertificateRequired = tls.AskForClientCertificate,
+                    EnabledSslProtocols = tls.Protocols,
+                }, _stop.Token);
+                stream = secure;
+                continue;
+            }
+
             if (code is SslRequestCode or GssEncRequestCode)
             {
                 await stream.WriteAsync("N"u8.ToArray(), _stop.Token);
@@ -168,11 +200,11 @@ internal sealed class ScriptedServer : IAsyncDisposable
 
             var rest = new byte[length - 8];
             await stream.ReadExactlyAsync(rest, _stop.Token);
-            return true;
+            return stream;
         }
     }
 
-    private async Task AnswerQueriesAsync(NetworkStream stream, ServerScript script)
+    private async Task AnswerQueriesAsync(Stream stream, ServerScript script)
     {
         var reply = new MemoryStream();
         var binaryResults = false;
@@ -231,7 +263,7 @@ internal sealed class ScriptedServer : IAsyncDisposable
         }
     }
 
-    private async Task<(char Type, byte[] Body)> ReadMessageAsync(NetworkStream stream)
+    private async Task<(char Type, byte[] Body)> ReadMessageAsync(Stream stream)
     {
         var header = new byte[5];
         await stream.ReadExactlyAsync(header, _stop.Token);
@@ -351,7 +383,8 @@ internal sealed class ScriptedServer : IAsyncDisposable
 /// <param name="Password">Ask for a password, and refuse any other (28P01).</param>
 /// <param name="Hold">Answer nothing until this completes (a server slow to answer).</param>
 /// <param name="QuerySqlState">Answer the role query with this error instead.</param>
-internal sealed record ServerScript(ServerRole? ReportedRole = ServerRole.Primary, ServerRole? QueriedRole = null, string? SqlState = null, string? Message = null, string? Password = null, Task? Hold = null, string? QuerySqlState = null)
+/// <param name="Tls">Answer a request for TLS with a handshake.</param>
+internal sealed record ServerScript(ServerRole? ReportedRole = ServerRole.Primary, ServerRole? QueriedRole = null, string? SqlState = null, string? Message = null, string? Password = null, Task? Hold = null, string? QuerySqlState = null, ServerTls? Tls = null)
 {
     public static ServerScript Primary { get; } = new();
 
@@ -359,3 +392,9 @@ internal sealed record ServerScript(ServerRole? ReportedRole = ServerRole.Primar
 
     public static ServerScript Refuse(string sqlState, string message) => new(SqlState: sqlState, Message: message);
 }
+
+/// <summary>The TLS side of a <see cref="ScriptedServer"/>.</summary>
+/// <param name="Certificate">The server's certificate, with its private key.</param>
+/// <param name="Protocols">The TLS versions the server accepts.</param>
+/// <param name="AskForClientCertificate">Ask the client for a certificate (any is accepted, and its subject recorded).</param>
+internal sealed record ServerTls(X509Certificate2 Certificate, SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13, bool AskForClientCertificate = false);
