@@ -274,6 +274,21 @@ public sealed class ConnectionFactoryCoreTests : IAsyncDisposable
         time.PendingTimers.Should().Be(0);
     }
 
+    [Fact]
+    public void A_factorys_servers_are_observed_while_it_lives_and_forgotten_when_it_is_disposed()
+    {
+        var name = "observed-servers-" + Guid.NewGuid().ToString("N");
+        using var metrics = new MetricRecorder(name);
+        var factory = ConnectionFactory.FromUrl("postgresql://app@localhost,127.0.0.1:5433/orders", new ConnectionFactoryOptions { Name = name });
+        ConnectionFactoryCore.Of(factory)!.Hosts[1].TryMarkOffline();
+
+        metrics.Observe();
+        factory.Dispose();
+        metrics.Observe();
+
+        metrics.Of("pgsecureconnect.servers.offline").Select(m => (m.Tags["server.address"], m.Value)).Should().Equal(("localhost", 0.0), ("127.0.0.1", 1.0));
+    }
+
     private sealed class OtherFactory : IConnectionFactory
     {
         public ConnectionSettings Settings => throw new NotSupportedException();

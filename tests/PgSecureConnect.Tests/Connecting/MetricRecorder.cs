@@ -21,6 +21,7 @@ internal sealed class MetricRecorder : IDisposable
                 listener.EnableMeasurementEvents(instrument);
             }
         };
+        _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => Keep(instrument, value, tags));
         _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Keep(instrument, value, tags));
         _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Keep(instrument, value, tags));
         _listener.Start();
@@ -38,6 +39,9 @@ internal sealed class MetricRecorder : IDisposable
     public IReadOnlyCollection<Measurement> Measurements => _measurements;
 
     public Measurement[] Of(string instrument) => _measurements.Where(m => m.Instrument == instrument).ToArray();
+
+    /// <summary>Takes the observable instruments' current values (servers offline, certificate time left).</summary>
+    public void Observe() => _listener.RecordObservableInstruments();
 
     public void Dispose() => _listener.Dispose();
 
