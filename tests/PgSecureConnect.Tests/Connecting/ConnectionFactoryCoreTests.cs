@@ -173,8 +173,10 @@ public sealed class ConnectionFactoryCoreTests : IAsyncDisposable
         time.PendingTimers.Should().Be(0);
     }
 
-    [Fact]
-    public async Task Credentials_that_name_another_user_get_new_data_sources_for_that_user()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Credentials_that_name_another_user_get_new_data_sources_for_that_user_and_the_old_ones_go_with_the_factory(bool disposeAsynchronously)
     {
         var server = Server(new ServerScript(Password: "token"));
         var factory = Factory($"postgresql://app@127.0.0.1:{server.Port}/orders?sslmode=disable", new ConnectionFactoryOptions
@@ -186,12 +188,42 @@ public sealed class ConnectionFactoryCoreTests : IAsyncDisposable
         var host = ConnectionFactoryCore.Of(factory)!.Hosts[0];
         var first = host.DataSource;
 
-        await using var connection = await factory.OpenConnectionAsync();
+        await using (var connection = await factory.OpenConnectionAsync())
+        {
+            connection.UserName.Should().Be("app_v2");
+        }
 
-        connection.UserName.Should().Be("app_v2");
         host.DataSource.Should().NotBeSameAs(first);
         _logger.Messages(PgSecureConnectEventId.CredentialUserChanged).Should().Equal($"The credentials now name another user: new connections to 127.0.0.1:{server.Port} use it");
-        await FluentActions.Awaiting(async () => await (await first.OpenConnectionAsync()).DisposeAsync()).Should().ThrowAsync<Exception>("the old data source was built for the old user");
+        await FluentActions.Awaiting(async () => await (await first.OpenConnectionAsync()).DisposeAsync()).Should().ThrowAsync<NpgsqlException>("the old data source was built for the old user");
+
+        if (disposeAsynchronously)
+        {
+            await factory.DisposeAsync();
+        }
+        else
+        {
+            factory.Dispose();
+        }
+
+        await FluentActions.Awaiting(async () => await first.OpenConnectionAsync()).Should().ThrowAsync<ObjectDisposedException>("the retired data source is disposed with the factory");
+    }
+
+    [Fact]
+    public async Task Draining_on_a_change_of_user_is_said_in_the_log()
+    {
+        var server = Server(new ServerScript(Password: "token"));
+        var factory = Factory($"postgresql://app@127.0.0.1:{server.Port}/orders?sslmode=disable", new ConnectionFactoryOptions
+        {
+            CredentialProvider = (_, _) => ValueTask.FromResult(new DatabaseCredentials { UserName = "app_v2", Password = "token" }),
+            Retry = new RetryPolicy { BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero },
+            DrainConnectionsOnCredentialChange = true,
+            ConfigureDataSource = ScriptedServer.WithoutTypeLoading,
+        });
+
+        await using var connection = await factory.OpenConnectionAsync();
+
+        _logger.Messages(PgSecureConnectEventId.CredentialUserChanged).Should().Equal($"The credentials now name another user: new connections to 127.0.0.1:{server.Port} use it; the old pools are drained");
     }
 
     [Theory]
