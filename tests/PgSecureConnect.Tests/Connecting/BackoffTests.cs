@@ -28,4 +28,27 @@ public class BackoffTests
     [Fact]
     public void Zero_base_never_waits()
         => Backoff.DelayBefore(5, TimeSpan.Zero, Max, 1.0).Should().Be(TimeSpan.Zero);
+
+    [Fact]
+    public void Negative_base_never_waits()
+        => Backoff.DelayBefore(5, TimeSpan.FromTicks(-1), Max, 1.0).Should().Be(TimeSpan.Zero);
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-3)]
+    public void No_wait_before_the_first_attempt_whatever_the_number(int attempt)
+        => Backoff.DelayBefore(attempt, Base, Max, 1.0).Should().Be(TimeSpan.Zero);
+
+    [Theory]
+    [InlineData(1.5, 400)]
+    [InlineData(-0.5, 0)]
+    public void A_random_value_outside_zero_to_one_is_clamped(double random, int expectedMs)
+        => Backoff.DelayBefore(4, Base, Max, random).Should().Be(TimeSpan.FromMilliseconds(expectedMs));
+
+    [Theory]
+    [InlineData(32, 1L << 30)]
+    [InlineData(33, 1L << 30)]
+    [InlineData(1000, 1L << 30)]
+    public void The_exponent_stops_growing_at_30(int attempt, long ceilingTicks)
+        => Backoff.DelayBefore(attempt, TimeSpan.FromTicks(1), TimeSpan.MaxValue, 1.0).Should().Be(TimeSpan.FromTicks(ceilingTicks));
 }

@@ -12,22 +12,28 @@ namespace PgSecureConnect.Tests.Connecting;
 /// The retry loop on a fake clock: backoff and deadline are checked without sleeping. The servers are loopback ports
 /// that nothing listens on (reserved by a bound, non-listening socket), so every attempt is refused at once.
 /// </summary>
-public sealed class FailoverConnectionOpenerTests : IDisposable
+public sealed class FailoverConnectionOpenerTests : IAsyncDisposable
 {
     private readonly Socket _reserved = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
     private readonly RetryCounter _retries = new();
     private TimerTrackingTimeProvider _time = new();
     private readonly List<HostState> _hosts = [];
+    private readonly List<ScriptedServer> _servers = [];
 
     public FailoverConnectionOpenerTests() => _reserved.Bind(new IPEndPoint(IPAddress.Loopback, 0));
 
     private int RefusedPort => ((IPEndPoint)_reserved.LocalEndPoint!).Port;
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
         foreach (var host in _hosts)
         {
-            host.DataSource.Dispose();
+            await host.DataSource.DisposeAsync();
+        }
+
+        foreach (var server in _servers)
+        {
+            await server.DisposeAsync();
         }
 
         _reserved.Dispose();
@@ -204,6 +210,164 @@ public sealed class FailoverConnectionOpenerTests : IDisposable
         failure.Message.Should().Contain("(attempt 1, raced, connect, at 250 ms, took 2000 ms): timed out");
         failure.Elapsed.Should().Be(TimeSpan.FromSeconds(2.25));
         _hosts.Should().OnlyContain(h => h.IsOffline, "each server's own connect timeout ran out");
+    }
+
+    [Fact]
+    public async Task A_pooled_open_completes_synchronously_and_costs_no_new_connection()
+    {
+        var server = Server(ServerScript.Primary);
+        var opener = CreateOpener(RetryPolicy.Default, "", server);
+        await (await opener.OpenAsync(CancellationToken.None)).DisposeAsync();
+
+        var pooled = opener.OpenAsync(CancellationToken.None);
+
+        var completedAtOnce = pooled.IsCompletedSuccessfully;
+        await (await pooled).DisposeAsync();
+        completedAtOnce.Should().BeTrue();
+        server.Connections.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_pooled_open_of_a_server_that_reported_the_right_role_costs_no_query()
+    {
+        var server = Server(ServerScript.Primary);
+        var opener = CreateOpener(RetryPolicy.Default, "&target_session_attrs=read-write", server);
+        await (await opener.OpenAsync(CancellationToken.None)).DisposeAsync();
+
+        var pooled = opener.OpenAsync(CancellationToken.None);
+
+        var completedAtOnce = pooled.IsCompletedSuccessfully;
+        await (await pooled).DisposeAsync();
+        completedAtOnce.Should().BeTrue();
+        server.RoleQueries.Should().Be(0);
+        _hosts[0].Role.Should().Be(ServerRole.Primary);
+    }
+
+    [Fact]
+    public async Task A_pooled_open_never_races()
+    {
+        var first = Server(ServerScript.Primary);
+        var second = Server(ServerScript.Primary);
+        var opener = CreateOpener(RetryPolicy.Default, "", first, second);
+        opener.Racing.Should().BeTrue();
+        await (await opener.OpenAsync(CancellationToken.None)).DisposeAsync();
+
+        var pooled = opener.OpenAsync(CancellationToken.None);
+
+        var completedAtOnce = pooled.IsCompletedSuccessfully;
+        await using var connection = await pooled;
+        completedAtOnce.Should().BeTrue();
+        connection.Port.Should().Be(first.Port);
+        second.Connections.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_racing_open_with_a_cancelled_token_ends_at_once_without_an_attempt()
+    {
+        var first = Server(ServerScript.Primary);
+        var second = Server(ServerScript.Primary);
+        var opener = CreateOpener(RetryPolicy.Default, "", first, second);
+
+        var open = opener.OpenAsync(new CancellationToken(canceled: true));
+
+        open.IsCanceled.Should().BeTrue("no attempt is started");
+        await FluentActions.Awaiting(async () => await open).Should().ThrowAsync<OperationCanceledException>();
+    }
+
+    [Fact]
+    public async Task A_first_attempt_the_caller_cancelled_is_a_cancellation_not_a_failure_report()
+    {
+        var server = Server(ServerScript.Primary);
+        var opener = CreateOpener(RetryPolicy.Default, "", server);
+
+        await FluentActions.Awaiting(async () => await opener.OpenAsync(new CancellationToken(canceled: true))).Should().ThrowAsync<OperationCanceledException>();
+    }
+
+    [Fact]
+    public async Task A_synchronous_open_of_a_server_that_reported_the_right_role_is_served_at_once()
+    {
+        var server = Server(ServerScript.Standby);
+        var opener = CreateOpener(RetryPolicy.Default, "&target_session_attrs=standby", server);
+
+        using var connection = await Task.Run(opener.Open);
+
+        connection.Port.Should().Be(server.Port);
+        server.RoleQueries.Should().Be(0);
+        _hosts[0].Role.Should().Be(ServerRole.Standby);
+    }
+
+    [Theory]
+    [InlineData("", 0.99, 0)]
+    [InlineData("&load_balance_hosts=disable", 0.99, 0)]
+    [InlineData("&load_balance_hosts=random", 0.99, 1)]
+    [InlineData("&load_balance_hosts=random", 0.0, 0)]
+    public async Task Load_balancing_starts_at_a_random_server(string parameters, double random, int served)
+    {
+        var servers = new[] { Server(ServerScript.Primary), Server(ServerScript.Primary) };
+        var opener = CreateOpener(RetryPolicy.Default, parameters, random, servers);
+
+        await using var connection = await opener.OpenAsync(CancellationToken.None);
+
+        connection.Port.Should().Be(servers[served].Port);
+    }
+
+    [Fact]
+    public void The_limits_of_an_open_come_from_the_settings_before_the_retry_policy()
+    {
+        var retry = new RetryPolicy { OverallTimeout = TimeSpan.FromSeconds(30), ConnectTimeout = TimeSpan.FromSeconds(10) };
+
+        var fromSettings = CreateOpener(retry, "&pool_timeout=3&connect_timeout=7&target_session_attrs=standby", Server(ServerScript.Primary));
+        var fromPolicy = CreateOpener(retry, "", Server(ServerScript.Primary));
+
+        (fromSettings.OverallTimeout, fromSettings.ConnectTimeout, fromSettings.Target).Should().Be((TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(7), TargetSessionAttributes.Standby));
+        (fromPolicy.OverallTimeout, fromPolicy.ConnectTimeout, fromPolicy.Target).Should().Be((TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), TargetSessionAttributes.Any));
+    }
+
+    [Fact]
+    public void Racing_needs_several_servers_and_an_attempt_delay()
+    {
+        CreateOpener(RetryPolicy.Default, "", Server(ServerScript.Primary)).Racing.Should().BeFalse("one server");
+        CreateOpener(RetryPolicy.Default, "", Server(ServerScript.Primary), Server(ServerScript.Primary)).Racing.Should().BeTrue();
+        CreateOpener(new RetryPolicy { AttemptDelay = Timeout.InfiniteTimeSpan }, "", Server(ServerScript.Primary), Server(ServerScript.Primary)).Racing.Should().BeFalse("racing is off");
+    }
+
+    [Fact]
+    public void Without_a_random_source_the_shared_one_is_used()
+    {
+        var settings = ConnectionSettings.FromUrl($"postgresql://u@127.0.0.1:{RefusedPort}/db?sslmode=disable");
+        var health = new HostHealthMonitor(TimeProvider.System, TimeSpan.FromHours(1), HostProbe.WithTimeout(TimeSpan.FromSeconds(5)), NullLogger.Instance);
+        var host = new HostState(settings.Servers[0], _ => NpgsqlDataSource.Create("Host=unused;Username=u"));
+        _hosts.Add(host);
+
+        var opener = new FailoverConnectionOpener([host], settings, RetryPolicy.Default, _time, health, NullLogger.Instance);
+
+        opener.Random().Should().BeInRange(0.0, 1.0);
+    }
+
+    private ScriptedServer Server(ServerScript script)
+    {
+        var server = new ScriptedServer(script);
+        _servers.Add(server);
+        return server;
+    }
+
+    private FailoverConnectionOpener CreateOpener(RetryPolicy retry, string parameters, params ScriptedServer[] servers)
+        => CreateOpener(retry, parameters, random: 0, servers);
+
+    private FailoverConnectionOpener CreateOpener(RetryPolicy retry, string parameters, double random, ScriptedServer[] servers)
+    {
+        var settings = ConnectionSettings.FromUrl($"postgresql://u:p@{string.Join(",", servers.Select(s => $"127.0.0.1:{s.Port}"))}/db?sslmode=disable{parameters}");
+        var hosts = settings.Servers.Select(server => new HostState(server, _ => ScriptedServer.DataSource(new NpgsqlConnectionStringBuilder(settings.ToNpgsqlConnectionStringBuilder().ConnectionString)
+        {
+            Host = server.Host,
+            Port = server.Port,
+            Timeout = 5,
+            TargetSessionAttributes = null,
+            LoadBalanceHosts = false,
+        }))).ToArray();
+        _hosts.AddRange(hosts);
+        var health = new HostHealthMonitor(TimeProvider.System, TimeSpan.FromHours(1), HostProbe.WithTimeout(TimeSpan.FromSeconds(5)), NullLogger.Instance);
+        return new FailoverConnectionOpener(hosts, settings, retry, _time, health, _retries, () => random);
     }
 
     private static async Task WaitForAsync(Func<bool> condition, string what)

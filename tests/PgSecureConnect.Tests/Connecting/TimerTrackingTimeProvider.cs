@@ -29,11 +29,19 @@ internal sealed class TimerTrackingTimeProvider() : FakeTimeProvider(new DateTim
     /// </summary>
     public bool WholeMillisecondTimers { get; init; }
 
+    /// <summary>How much later than asked every timer fires, as timers on a busy machine do.</summary>
+    public TimeSpan TimerLateness { get; init; }
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         if (WholeMillisecondTimers && dueTime > TimeSpan.Zero && dueTime < TimeSpan.FromMilliseconds(1))
         {
             dueTime = TimeSpan.Zero;
+        }
+
+        if (dueTime != Timeout.InfiniteTimeSpan)
+        {
+            dueTime += TimerLateness;
         }
 
         var timer = new TrackedTimer(this);
