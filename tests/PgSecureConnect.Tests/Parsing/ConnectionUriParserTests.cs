@@ -156,6 +156,14 @@ public class ConnectionUriParserTests
     public void Problems_name_the_part_and_the_fix(string url, params string[] expected)
         => Problems(url).Should().Equal(expected);
 
+    // Everything before the last '@' may be part of an unencoded password, so no query parameter name from there is shown.
+    [Theory]
+    [InlineData("postgresql://h/db?sslmode=a=b&application_name=@x", "query: the value contains a second '='; percent-encode it as %3D")]
+    [InlineData("postgresql://h/db?sslmode=%zz&application_name=@x", "query: the value " + BadPercent)]
+    [InlineData("postgresql://h/db?bogus=1&application_name=@x", "query: a query parameter after the password is not a PostgreSQL connection parameter; if the password contains '&', percent-encode it as %26")]
+    public void Query_parameters_before_the_last_at_sign_are_not_named(string url, string expected)
+        => Problems(url).Should().Equal(expected);
+
     [Theory]
     [InlineData("postgresql://h/db?password=x&junk&bogus=1")]
     [InlineData("postgresql://h/db?password=x&sslmode=a=b&bogus=1")]
