@@ -106,4 +106,18 @@ public class ConnectionParameterCatalogTests
     [InlineData("zzzzzzzzzzzz", null)]
     public void Suggests_the_nearest_keyword_within_a_typo_distance(string unknown, string? expected)
         => ConnectionParameterCatalog.SuggestFor(unknown).Should().Be(expected);
+
+    // libpq's conninfo_storeval looks only at the first character of requiressl (values checked against libpq 15).
+    [Theory]
+    [InlineData("1", "require")]
+    [InlineData("10", "require")]
+    [InlineData("01", "prefer")]
+    [InlineData("true", "prefer")]
+    [InlineData("", "prefer")]
+    public void Legacy_requiressl_becomes_sslmode_by_its_first_character(string value, string sslmode)
+        => ConnectionParameterCatalog.TranslateLegacy("requiressl", value).Should().Be(("sslmode", sslmode));
+
+    [Fact]
+    public void Other_keywords_are_not_translated()
+        => ConnectionParameterCatalog.TranslateLegacy("sslmode", "1").Should().Be(("sslmode", "1"));
 }

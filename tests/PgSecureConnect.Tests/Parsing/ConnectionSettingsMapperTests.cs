@@ -340,6 +340,32 @@ public class ConnectionSettingsMapperTests
     }
 
     [Fact]
+    public void Pool_max_conns_and_an_equal_connection_limit_agree_and_keep_their_own_source()
+    {
+        var settings = ConnectionSettings.FromUrl("host=h pool_max_conns=5 connection_limit=5");
+
+        settings.MaxPoolSize.Should().Be(5);
+        settings.GetSource("pool_max_conns").Should().Be(new SettingSource(SettingSourceKind.Url, "pool_max_conns"));
+    }
+
+    [Theory]
+    [InlineData("verify-ca", "verify-ca")]
+    [InlineData("prefer", "prefer")]
+    public void System_roots_with_a_weaker_sslmode_name_the_mode(string mode, string shown)
+    {
+        var exception = Assert.Throws<ConnectionConfigurationException>(() => ConnectionSettings.FromUrl($"host=h sslrootcert=system sslmode={mode}"));
+
+        exception.Problems.Select(p => $"{p.Key}: {p.Message}").Should().Equal(
+            $"sslmode: sslrootcert=system trusts every public CA, so libpq allows it only with sslmode=verify-full; sslmode is {shown}. Use sslmode=verify-full, or give the CA file in sslrootcert");
+    }
+
+    [Theory]
+    [InlineData("host=h sslrootcert=system sslmode=verify-full")]
+    [InlineData("host=h sslrootcert=system")]
+    public void System_roots_are_accepted_with_verify_full_or_no_sslmode(string text)
+        => ConnectionSettings.FromUrl(text).SslRootCertificate.Should().Be("system");
+
+    [Fact]
     public void A_minimum_pool_size_without_a_maximum_is_checked_later_against_the_effective_maximum()
         => ConnectionSettings.FromUrl("host=h pool_min_conns=200").MinPoolSize.Should().Be(200);
 

@@ -40,6 +40,8 @@ public class ConnectionUriParserTests
     [InlineData("postgresql://u:pa?ss@h/db", "user=u|password=pa?ss|host=h|dbname=db")]
     [InlineData("postgresql://u:pa#ss@h/db", "user=u|password=pa#ss|host=h|dbname=db")]
     [InlineData("postgresql://h/%C3%A9", "host=h|dbname=é")]
+    [InlineData("postgresql://[::1]", "host=::1")]
+    [InlineData("postgresql://[::1]?sslmode=require", "host=::1|sslmode=require")]
     public void Parses_like_libpq(string url, string expected)
     {
         var problems = new ProblemList();
@@ -149,7 +151,17 @@ public class ConnectionUriParserTests
     [InlineData("postgresql://h/db?password=x&sslmode=a=b", "query: the value contains a second '='; percent-encode it as %3D")]
     [InlineData("postgresql://h/db?ssl=1", "ssl: only ssl=true is understood (it means sslmode=require); for anything else use sslmode=disable|allow|prefer|require|verify-ca|verify-full")]
     [InlineData("postgresql://u:p@[::1]x@h/db", "host: unexpected character (not shown) after the IPv6 address ']' (expected ':', '/', '?' or ',')")]
+    [InlineData("postgresql://u@x@h/db", "user: the URL contains more than one '@', so libpq would cut the user name or password at the first one; percent-encode the password (and user name): '@' is %40, ':' is %3A, '/' is %2F")]
+    [InlineData("postgresql://u?x@h/db", "user: the URL has a query string ('?...=') before its '@', so libpq would read it as the user name and password; percent-encode '@' in query parameter values as %40")]
     public void Problems_name_the_part_and_the_fix(string url, params string[] expected)
+        => Problems(url).Should().Equal(expected);
+
+    // Everything before the last '@' may be part of an unencoded password, so no query parameter name from there is shown.
+    [Theory]
+    [InlineData("postgresql://h/db?sslmode=a=b&application_name=@x", "query: the value contains a second '='; percent-encode it as %3D")]
+    [InlineData("postgresql://h/db?sslmode=%zz&application_name=@x", "query: the value " + BadPercent)]
+    [InlineData("postgresql://h/db?bogus=1&application_name=@x", "query: a query parameter after the password is not a PostgreSQL connection parameter; if the password contains '&', percent-encode it as %26")]
+    public void Query_parameters_before_the_last_at_sign_are_not_named(string url, string expected)
         => Problems(url).Should().Equal(expected);
 
     [Theory]
@@ -246,6 +258,27 @@ public class ConnectionUriParserTests
 
         parameters.TryGet("application_name", out var value).Should().BeTrue();
         value.MayHoldSecret.Should().Be(mayHoldSecret);
+    }
+
+    [Fact]
+    public void Only_values_cut_from_before_the_last_at_sign_may_hold_a_secret_and_never_the_user_name()
+    {
+        var problems = new ProblemList();
+        var parameters = ConnectionUriParser.Parse("postgresql://u:p@h:5/db?application_name=a", "url", null, problems);
+
+        problems.HasProblems.Should().BeFalse();
+        parameters.Keywords.Where(k => parameters.TryGet(k, out var v) && v.MayHoldSecret).Should().Equal("password");
+    }
+
+    [Fact]
+    public void A_lone_surrogate_is_kept_for_the_mapper_to_refuse()
+    {
+        var problems = new ProblemList();
+        var parameters = ConnectionUriParser.Parse("postgresql://h/d\uD800", "url", null, problems);
+
+        problems.HasProblems.Should().BeFalse();
+        parameters.TryGet("dbname", out var dbname).Should().BeTrue();
+        dbname.Value.Should().Be("d\uD800");
     }
 
     [Fact]

@@ -19,6 +19,7 @@ public class HostListSyntaxTests
     [InlineData(":5433", null, "host=|port=5433")]
     [InlineData("::1", "5432", "host=::1|port=5432")]
     [InlineData("/var/run/postgresql", null, "host=/var/run/postgresql")]
+    [InlineData("/tmp/a:b", null, "host=/tmp/a:b")]
     [InlineData("a, b", "5432", "host=a,b|port=5432")]
     [InlineData("a,b", null, "host=a,b")]
     public void Moves_embedded_ports_into_the_port_list(string host, string? port, string expected)

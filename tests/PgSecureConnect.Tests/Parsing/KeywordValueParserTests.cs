@@ -17,6 +17,7 @@ public class KeywordValueParserTests
     [InlineData("host=''", "host=")]
     [InlineData("requiressl=1", "sslmode=require")]
     [InlineData("options='-c search_path=app'", "options=-c search_path=app")]
+    [InlineData("host=a\\", "host=a")]
     public void Parses_like_libpq(string text, string expected)
     {
         var problems = new ProblemList();
@@ -54,6 +55,7 @@ public class KeywordValueParserTests
 
     [Theory]
     [InlineData("host='abc", "host: a quoted value has no closing quote (')")]
+    [InlineData("host='a\\", "host: a quoted value has no closing quote (')")]
     [InlineData("='abc", "url: a quoted value has no closing quote (')")]
     [InlineData("password=x host='abc", "url: a quoted value has no closing quote (')")]
     [InlineData("hots=a", "hots: 'hots' is not a PostgreSQL connection parameter; did you mean 'host'?")]

@@ -23,6 +23,7 @@ public class PercentDecodingTests
     [InlineData("a+b", "a+b")]
     [InlineData("%c3%a9", "é")]
     [InlineData("%2F%2f", "//")]
+    [InlineData("%39%30", "90")]
     public void Decodes_like_libpq(string raw, string expected)
     {
         PercentDecoding.TryDecode(raw, out var decoded, out var error).Should().BeTrue();
@@ -37,4 +38,15 @@ public class PercentDecodingTests
     [InlineData("é", "%C3%A9")]
     public void Encodes_all_but_unreserved_characters(string value, string expected)
         => PercentDecoding.Encode(value).Should().Be(expected);
+
+    [Fact]
+    public void Text_without_a_percent_sign_is_returned_as_it_is()
+    {
+        // Not round-tripped through UTF-8, which would turn a lone surrogate into U+FFFD and hide it from the mapper's check.
+        const string raw = "d\uD800b";
+
+        PercentDecoding.TryDecode(raw, out var decoded, out var error).Should().BeTrue();
+        decoded.Should().Be(raw);
+        error.Should().BeNull();
+    }
 }

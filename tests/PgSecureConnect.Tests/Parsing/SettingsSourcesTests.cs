@@ -44,4 +44,15 @@ public class SettingsSourcesTests
         result.Settings.Servers.Should().Equal(new ServerEndpoint("from-file", 5432));
         result.Settings.GetSource("host").Should().Be(new SettingSource(SettingSourceKind.DotEnvFile, "PGSECURE_UNIT_7F3A_DB_HOST", file.Path));
     }
+
+    [Fact]
+    public void References_in_the_env_file_are_resolved_from_the_given_environment()
+    {
+        using var file = new TempFile("DB_HOST=${PGSECURE_UNIT_7F3A_HOST}\n", ".env");
+
+        var result = SettingsSources.FromEnvironment(null, new Dictionary<string, string?> { ["PGSECURE_UNIT_7F3A_HOST"] = "db.internal" }, file.Directory);
+
+        result.Settings.Servers.Should().Equal(new ServerEndpoint("db.internal", 5432));
+        result.Settings.GetSource("host").Should().Be(new SettingSource(SettingSourceKind.DotEnvFile, "DB_HOST", file.Path));
+    }
 }

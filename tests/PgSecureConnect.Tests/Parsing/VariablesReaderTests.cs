@@ -490,4 +490,48 @@ public class VariablesReaderTests
     public void Non_secret_variables_have_no_FILE_variant()
         => ProblemsOf(() => ReadInternal(new Dictionary<string, string?> { ["DB_HOST_FILE"] = "/run/secrets/x" }, readFile: _ => "h"))
             .Should().ContainSingle().Which.Should().StartWith("DATABASE_URL: no PostgreSQL connection settings were found");
+
+    [Fact]
+    public void DATABASE_URL_and_a_variable_that_agree_keep_the_url_as_the_source()
+    {
+        var settings = ReadInternal(new Dictionary<string, string?>
+        {
+            ["DATABASE_URL"] = "postgresql://h/db?sslmode=require",
+            ["DB_SSLMODE"] = "require",
+        }).Settings;
+
+        settings.SslMode.Should().Be(SslMode.Require);
+        settings.GetSource("sslmode").Should().Be(new SettingSource(SettingSourceKind.Url, "sslmode", "variable DATABASE_URL"));
+    }
+
+    [Fact]
+    public void Aliases_that_agree_are_accepted()
+        => ReadInternal(new Dictionary<string, string?> { ["DB_HOST"] = "h", ["DB_NAME"] = "orders", ["DB_DATABASE"] = "orders" })
+            .Settings.Database.Should().Be("orders");
+
+    [Fact]
+    public void A_value_next_to_its_FILE_variable_is_refused_without_reading_the_file()
+    {
+        var read = new List<string>();
+
+        ProblemsOf(() => ReadInternal(
+                new Dictionary<string, string?> { ["DB_HOST"] = "h", ["DB_PASSWORD"] = Sentinel, ["DB_PASSWORD_FILE"] = "/run/secrets/db" },
+                readFile: path =>
+                {
+                    read.Add(path);
+                    return "from-file";
+                }))
+            .Should().Equal("DB_PASSWORD: both DB_PASSWORD (variable DB_PASSWORD) and DB_PASSWORD_FILE (variable DB_PASSWORD_FILE) are set; keep one of them");
+        read.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void A_url_read_from_a_file_is_remembered_for_reloading_and_one_from_a_variable_is_not()
+    {
+        var fromFile = ReadInternal(new Dictionary<string, string?> { ["DATABASE_URL_FILE"] = "/run/secrets/url" }, readFile: _ => "postgresql://app@h/db\n");
+        var fromVariable = ReadInternal(new Dictionary<string, string?> { ["DATABASE_URL"] = "postgresql://app@h/db" });
+
+        fromFile.Settings.UrlFile.Should().Be(new SettingSource(SettingSourceKind.SecretFile, "DATABASE_URL_FILE", "/run/secrets/url"));
+        fromVariable.Settings.UrlFile.Should().BeNull();
+    }
 }
