@@ -104,6 +104,8 @@ public class ConnectionParameterCatalogTests
     [InlineData("sslmoxyz", null)]
     [InlineData("keepaxyzs", null)]
     [InlineData("zzzzzzzzzzzz", null)]
+    [InlineData("x", null)]
+    [InlineData("", null)]
     public void Suggests_the_nearest_keyword_within_a_typo_distance(string unknown, string? expected)
         => ConnectionParameterCatalog.SuggestFor(unknown).Should().Be(expected);
 

@@ -377,6 +377,17 @@ public class ConnectionSettingsMapperTests
             .Should().Be(expectedSeconds < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(expectedSeconds));
 
     [Fact]
+    public void Pool_timeout_may_be_as_long_as_a_timer_can_wait_and_no_longer()
+    {
+        // System.Threading.Timer's limit: uint.MaxValue - 1 milliseconds.
+        ConnectionSettings.FromUrl("host=h pool_timeout=4294967294ms").PoolTimeout.Should().Be(TimeSpan.FromMilliseconds(4_294_967_294));
+
+        var exception = Assert.Throws<ConnectionConfigurationException>(() => ConnectionSettings.FromUrl("host=h pool_timeout=4294967295ms"));
+        exception.Problems.Select(p => $"{p.Key}: {p.Message}").Should().Equal(
+            "pool_timeout: '4294967295ms' is not valid; expected a duration of at most 4294967 seconds (about 49 days; 0 waits forever)");
+    }
+
+    [Fact]
     public void Unsendable_text_is_reported_once_and_dropped()
     {
         var problems = new ProblemList();
@@ -389,6 +400,21 @@ public class ConnectionSettingsMapperTests
         var exception = Assert.Throws<ConnectionConfigurationException>(problems.ThrowIfAny);
         exception.Problems.Select(p => $"{p.Key}: {p.Message}").Should().Equal(
             "dbname: contains a NUL character or an invalid (unpaired surrogate) character, which cannot be sent to PostgreSQL");
+    }
+
+    [Fact]
+    public void Unsendable_text_in_a_parameter_Npgsql_cannot_honour_is_the_only_problem_reported_for_it()
+    {
+        var problems = new ProblemList();
+        var parameters = new ConnectionParameters();
+        parameters.Set("host", "h", new SettingSource(SettingSourceKind.Url, "host"));
+        parameters.Set("service", "a\0b", new SettingSource(SettingSourceKind.Url, "service"));
+
+        ConnectionSettingsMapper.Map(parameters, problems);
+
+        var exception = Assert.Throws<ConnectionConfigurationException>(problems.ThrowIfAny);
+        exception.Problems.Select(p => $"{p.Key}: {p.Message}").Should().Equal(
+            "service: contains a NUL character or an invalid (unpaired surrogate) character, which cannot be sent to PostgreSQL");
     }
 
     [Fact]

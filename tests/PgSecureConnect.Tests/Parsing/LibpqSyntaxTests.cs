@@ -49,6 +49,8 @@ public class LibpqSyntaxTests
     [InlineData("0x10")]
     [InlineData("1.5")]
     [InlineData("99999999999")]
+    [InlineData("\u00A05")]
+    [InlineData("5\u2003")]
     public void Rejects_what_libpq_rejects_as_an_integer(string text)
         => LibpqSyntax.TryParseLibpqInt(text, out _).Should().BeFalse();
 

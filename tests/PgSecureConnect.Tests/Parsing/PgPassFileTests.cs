@@ -39,6 +39,7 @@ public class PgPassFileTests
     [InlineData("/var/run/postgresql:5432:db:u:pw", "/var/run/postgresql", null)]
     [InlineData("localhost:5432:db:u:pw", "localhost", "pw")]
     [InlineData("localhost:5432:db:u:pw", "127.0.0.1", null)]
+    [InlineData("#h:5432:db:u:pw", "#h", null)]
     public void Matches_the_host_with_escapes_and_sockets_as_localhost(string text, string host, string? expected)
         => PgPassFile.FindPassword(text, host, 5432, "db", "u").Should().Be(expected);
 

@@ -46,6 +46,17 @@ public class SettingsSourcesTests
     }
 
     [Fact]
+    public void Without_an_environment_dictionary_references_are_looked_up_in_the_process_environment_then_in_the_file()
+    {
+        using var file = new TempFile("PGSECURE_UNIT_7F3A_DB_HOST=from-file\nPGSECURE_UNIT_7F3A_DB_NAME=${PGSECURE_UNIT_7F3A_DB_HOST}-db\n", ".env");
+        var options = new ConnectionFactoryOptions { VariablePrefix = "PGSECURE_UNIT_7F3A_" };
+
+        var result = SettingsSources.FromEnvironment(options, environment: null, file.Directory);
+
+        result.Settings.Database.Should().Be("from-file-db");
+    }
+
+    [Fact]
     public void References_in_the_env_file_are_resolved_from_the_given_environment()
     {
         using var file = new TempFile("DB_HOST=${PGSECURE_UNIT_7F3A_HOST}\n", ".env");

@@ -407,7 +407,8 @@ public class VariablesReaderTests
             File.WriteAllText(Path.Combine(home, ".postgresql", "postgresql.crt"), "c");
             File.WriteAllText(Path.Combine(home, ".postgresql", "postgresql.key"), "k");
 
-            var settings = ReadInternal(new Dictionary<string, string?> { [name] = value, ["HOME"] = home }, prefix).Settings;
+            // With a prefix, ORDERS_HOME is set as well: the files stay out because of the prefix, not for want of a home.
+            var settings = ReadInternal(new Dictionary<string, string?> { [name] = value, ["HOME"] = home, [prefix + "HOME"] = home }, prefix).Settings;
 
             if (expected)
             {
