@@ -20,7 +20,19 @@ internal static class PercentDecoding
             return true;
         }
 
-        var bytes = Encoding.UTF8.GetBytes(raw);
+        byte[] bytes;
+        try
+        {
+            bytes = StrictUtf8.GetBytes(raw);
+        }
+        catch (EncoderFallbackException)
+        {
+            // Encoding.UTF8 would send U+FFFD instead, a value other than the one given.
+            decoded = string.Empty;
+            error = "contains an invalid (unpaired surrogate) character, which cannot be sent to PostgreSQL";
+            return false;
+        }
+
         var output = new byte[bytes.Length];
         var length = 0;
         for (var i = 0; i < bytes.Length; i++)

@@ -282,6 +282,18 @@ public class ConnectionUriParserTests
     }
 
     [Fact]
+    public void A_lone_surrogate_in_a_percent_encoded_value_is_refused()
+    {
+        var problems = new ProblemList();
+        var parameters = ConnectionUriParser.Parse("postgresql://h/d%41\uD800", "url", null, problems);
+
+        parameters.TryGet("dbname", out _).Should().BeFalse();
+        var exception = Assert.Throws<ConnectionConfigurationException>(problems.ThrowIfAny);
+        exception.Problems.Select(p => $"{p.Key}: {p.Message}").Should().Equal(
+            "dbname: the database name contains an invalid (unpaired surrogate) character, which cannot be sent to PostgreSQL");
+    }
+
+    [Fact]
     public void Problems_never_show_the_password()
     {
         var messages = Problems($"postgresql://u:{Sentinel}@[::1]x@h/db?password={Sentinel}&{Sentinel}=1");

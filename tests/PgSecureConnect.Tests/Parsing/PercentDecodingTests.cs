@@ -49,4 +49,13 @@ public class PercentDecodingTests
         decoded.Should().Be(raw);
         error.Should().BeNull();
     }
+
+    [Fact]
+    public void A_lone_surrogate_next_to_a_percent_escape_is_refused_not_replaced()
+    {
+        // Round-tripping through UTF-8 would silently turn it into U+FFFD and send a different value.
+        PercentDecoding.TryDecode("d%41\uD800", out var decoded, out var error).Should().BeFalse();
+        decoded.Should().BeEmpty();
+        error.Should().Be("contains an invalid (unpaired surrogate) character, which cannot be sent to PostgreSQL");
+    }
 }
