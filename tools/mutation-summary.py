@@ -9,12 +9,15 @@ import json
 import sys
 from collections import defaultdict
 
-report_path, folders = sys.argv[1], sys.argv[2:]
+spans_only = sys.argv[1] == "--spans"  # print Stryker mutate patterns for the undetected mutants' lines instead
+args = sys.argv[2:] if spans_only else sys.argv[1:]
+report_path, folders = args[0], args[1:]
 with open(report_path, encoding="utf-8") as f:
     report = json.load(f)
 
 counts = defaultdict(lambda: defaultdict(int))
 survivors = []
+spans = set()
 for path, info in report["files"].items():
     normalized = path.replace("\\", "/")
     folder = next((x for x in folders if f"/{x}/" in normalized), None)
@@ -26,6 +29,12 @@ for path, info in report["files"].items():
         if status in ("Survived", "NoCoverage"):
             line = mutant["location"]["start"]["line"]
             survivors.append((folder, normalized.split("/src/PgSecureConnect/")[-1], line, status, mutant["mutatorName"], mutant.get("replacement", "")))
+            spans.add((normalized.split("/src/PgSecureConnect/")[-1], line, mutant["location"]["end"]["line"]))
+
+if spans_only:
+    for path, first, last in sorted(spans):
+        print(f"**/{path}{{{first}..{last}}}")
+    sys.exit(0)
 
 print("folder       killed  timeout  survived  no-coverage  score")
 for folder in folders:

@@ -3,12 +3,19 @@
 # Slow (tens of minutes on 2 cores): not part of CI. Usage:
 #   tools/mutation.sh                       # all three folders
 #   tools/mutation.sh Parsing Security      # only these folders
+#   tools/mutation.sh --survivors artifacts/mutation/mutation-report-Parsing.json Parsing
+#                                           # only the lines of that report's undetected mutants (after adding tests)
 # Prints the mutation score per folder and the surviving mutants; Stryker's own log and the JSON and HTML reports go to
 # artifacts/mutation/ (stryker-FOLDERS.log shows the progress while it runs).
 # Runs in a throwaway copy of the working tree (git worktree) so that Stryker's builds never touch your bin/obj.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+survivors_of=""
+if [ "${1:-}" = "--survivors" ]; then
+  survivors_of="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
+  shift 2
+fi
 folders=("$@")
 [ ${#folders[@]} -eq 0 ] && folders=(Parsing Security Connecting)
 
@@ -29,12 +36,18 @@ for dir in src tests; do
 done
 
 mutate=()
-for folder in "${folders[@]}"; do
-  mutate+=(--mutate "**/${folder}/**/*.cs")
-done
+if [ -n "$survivors_of" ]; then
+  # Stryker.NET's line spans: **/File.cs{from..to}. Valid while the mutated files have not changed since that report.
+  while IFS= read -r span; do mutate+=(--mutate "$span"); done < <(python3 "$root/tools/mutation-summary.py" --spans "$survivors_of" "${folders[@]}")
+  [ ${#mutate[@]} -gt 0 ] || { echo "no undetected mutants in $survivors_of"; exit 0; }
+else
+  for folder in "${folders[@]}"; do
+    mutate+=(--mutate "**/${folder}/**/*.cs")
+  done
+fi
 
 cd "$work/tree/src/PgSecureConnect"
-name="$(IFS=-; echo "${folders[*]}")"
+name="$(IFS=-; echo "${folders[*]}")${survivors_of:+-survivors}"
 log="$root/artifacts/mutation/stryker-$name.log"
 mkdir -p "$root/artifacts/mutation"
 # The generated-input suites (ParserFuzzTests, FuzzCorpusReplayTests: about 40 000 inputs) cover every parser mutant and
