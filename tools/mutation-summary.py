@@ -15,6 +15,12 @@ report_path, folders = args[0], args[1:]
 with open(report_path, encoding="utf-8") as f:
     report = json.load(f)
 
+def offset(source, position):
+    """Stryker.NET's mutate spans are character offsets (Roslyn TextSpan); the report gives 1-based line and column."""
+    lines = source.split("\n")
+    return sum(len(l) + 1 for l in lines[: position["line"] - 1]) + position["column"] - 1
+
+
 counts = defaultdict(lambda: defaultdict(int))
 survivors = []
 spans = set()
@@ -29,7 +35,9 @@ for path, info in report["files"].items():
         if status in ("Survived", "NoCoverage"):
             line = mutant["location"]["start"]["line"]
             survivors.append((folder, normalized.split("/src/PgSecureConnect/")[-1], line, status, mutant["mutatorName"], mutant.get("replacement", "")))
-            spans.add((normalized.split("/src/PgSecureConnect/")[-1], line, mutant["location"]["end"]["line"]))
+            if spans_only:
+                spans.add((normalized.split("/src/PgSecureConnect/")[-1], offset(info["source"], mutant["location"]["start"]),
+                           offset(info["source"], mutant["location"]["end"])))
 
 if spans_only:
     for path, first, last in sorted(spans):

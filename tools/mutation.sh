@@ -37,7 +37,7 @@ done
 
 mutate=()
 if [ -n "$survivors_of" ]; then
-  # Stryker.NET's line spans: **/File.cs{from..to}. Valid while the mutated files have not changed since that report.
+  # Stryker.NET spans: **/File.cs{from..to}, character offsets of each undetected mutant. Valid while those files are unchanged.
   while IFS= read -r span; do mutate+=(--mutate "$span"); done < <(python3 "$root/tools/mutation-summary.py" --spans "$survivors_of" "${folders[@]}")
   [ ${#mutate[@]} -gt 0 ] || { echo "no undetected mutants in $survivors_of"; exit 0; }
 else
