@@ -12,89 +12,15 @@ namespace PgSecureConnect.Tests.Connecting;
 /// fallback left over when the open fails) goes back to its pool. Every server's pool holds one connection, so a
 /// connection that was not given back makes the next open on that server wait for the pool and fail.
 /// </summary>
-public sealed class RetryingOpenConnectionReturnTests : IAsyncDisposable
+public sealed class RetryingOpenConnectionReturnTests() : ScriptedOpenerTestBed(connectTimeoutSeconds: 2)
 {
-    private static RetryPolicy Sequential(int maxAttempts = 1)
-        => new() { MaxAttempts = maxAttempts, BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero, AttemptDelay = Timeout.InfiniteTimeSpan, OverallTimeout = Timeout.InfiniteTimeSpan };
-
-    private static RetryPolicy Racing()
-        => new() { MaxAttempts = 1, OverallTimeout = TimeSpan.FromMinutes(1) };
-
-    private readonly TimerTrackingTimeProvider _time = new();
-    private readonly RecordingLogger _logger = new();
-    private readonly List<HostState> _hosts = [];
-    private readonly List<IAsyncDisposable> _servers = [];
-    private readonly List<Socket> _sockets = [];
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var host in _hosts)
-        {
-            await host.DataSource.DisposeAsync();
-        }
-
-        foreach (var server in _servers)
-        {
-            await server.DisposeAsync();
-        }
-
-        foreach (var socket in _sockets)
-        {
-            socket.Dispose();
-        }
-    }
-
-    private ScriptedServer Server(ServerScript script)
-    {
-        var server = new ScriptedServer(script);
-        _servers.Add(server);
-        return server;
-    }
-
-    private int RefusedPort()
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _sockets.Add(socket);
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-
-    private FailoverConnectionOpener Opener(int[] ports, RetryPolicy retry, string parameters = "")
-    {
-        var settings = ConnectionSettings.FromUrl($"postgresql://app@{string.Join(",", ports.Select(p => $"127.0.0.1:{p}"))}/db?sslmode=disable{parameters}");
-        foreach (var server in settings.Servers)
-        {
-            _hosts.Add(new HostState(server, _ =>
-            {
-                var builder = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(settings.ToNpgsqlConnectionStringBuilder().ConnectionString)
-                {
-                    Host = server.Host,
-                    Port = server.Port,
-                    Timeout = 2,
-                    MaxPoolSize = 1,
-                    TargetSessionAttributes = null,
-                    LoadBalanceHosts = false,
-                    Password = "pw",
-                }.ConnectionString);
-                ScriptedServer.WithoutTypeLoading(builder);
-                return builder.Build();
-            }));
-        }
-
-        var health = new HostHealthMonitor(TimeProvider.System, TimeSpan.FromHours(1), HostProbe.WithTimeout(TimeSpan.FromSeconds(5)), NullLogger.Instance);
-        return new FailoverConnectionOpener([.. _hosts], settings, retry, _time, health, _logger, () => 0)
-        {
-            FactoryName = "connection-return-" + Guid.NewGuid().ToString("N"),
-        };
-    }
-
     /// <summary>The one connection of the server's pool can be taken: the open gave back what it took.</summary>
     private async Task PoolOfIsFreeAsync(int host)
     {
         var watch = Stopwatch.StartNew();
         var take = async () =>
         {
-            await using var again = await _hosts[host].DataSource.OpenConnectionAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            await using var again = await Hosts[host].DataSource.OpenConnectionAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
         };
 
         await take.Should().NotThrowAsync("the connection the open did not hand out went back to the pool of one");
